@@ -1,0 +1,41 @@
+"""The base of every API view: authentication, the context, body rules, link building."""
+
+from django.conf import settings
+from rest_framework.views import APIView
+
+from catalog.context import RequestContext
+from catalog.exceptions import BadRequest
+
+
+def public_base_url(request) -> str:
+    """Where clients reach us: the configured public endpoint, else the request's host."""
+    if settings.CATALOG_PUBLIC_ENDPOINT:
+        return settings.CATALOG_PUBLIC_ENDPOINT
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def has_body(request) -> bool:
+    if request.META.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+        return True
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        return True
+
+
+class CatalogAPIView(APIView):
+    """Base API view. Subclasses list their methods in ``http_method_names`` (which also
+    makes the ``Allow`` header of a 405), and name the methods that take no body."""
+
+    http_method_names: list[str] = []
+    # Glance's body_reject routes: a body on these methods is a 400.
+    bodiless_methods = frozenset({"GET", "DELETE"})
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in self.bodiless_methods and has_body(request):
+            raise BadRequest("A body is not expected with this request.")
+
+    @property
+    def ctx(self) -> RequestContext:
+        return self.request.auth

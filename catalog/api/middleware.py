@@ -1,0 +1,68 @@
+"""Cross-cutting HTTP behaviour: request ids and version negotiation."""
+
+import re
+import uuid
+
+from django.conf import settings
+
+from .errors import error_response
+from .versions import ACCEPTED_PREFIXES, versions_response
+
+REQUEST_ID_HEADER = "x-openstack-request-id"
+# Printable ASCII without spaces: anything else could never be echoed back safely.
+_REQUEST_ID_CHARS = re.compile(r"^[\x21-\x7e]+$")
+_VERSION_PATH = re.compile(r"^/(v\d+(?:\.\d+)?)(/.*)?$")
+
+
+def new_request_id() -> str:
+    return f"req-{uuid.uuid4()}"
+
+
+class RequestIdMiddleware:
+    """Give every request an id and every response the ``x-openstack-request-id`` header.
+
+    A client-sent id is echoed with the ``req-`` prefix. One that is too long is refused
+    with 431, as Glance intends (it answers 500: defect A9).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sent = request.META.get("HTTP_X_OPENSTACK_REQUEST_ID")
+        request.request_id = new_request_id()
+        if sent is not None:
+            limit = settings.CATALOG_MAX_REQUEST_ID_LENGTH
+            if len(sent) > limit:
+                response = error_response(
+                    431, f"x-openstack-request-id is too long, max size {limit}"
+                )
+            elif not _REQUEST_ID_CHARS.match(sent):
+                response = error_response(
+                    400, "x-openstack-request-id may only contain printable ASCII characters."
+                )
+            else:
+                request.request_id = sent if sent.startswith("req-") else f"req-{sent}"
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
+        # A view may have fixed the id (an import answers with its task's request id).
+        response[REQUEST_ID_HEADER] = getattr(request, "request_id", None) or new_request_id()
+        return response
+
+
+class VersionNegotiationMiddleware:
+    """Map ``/v2.N/...`` to ``/v2/...``; answer unknown versions with the versions document."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        match = _VERSION_PATH.match(request.path_info)
+        if match:
+            prefix, rest = match.group(1), match.group(2) or ""
+            if prefix not in ACCEPTED_PREFIXES:
+                return versions_response(request, 300)
+            if prefix != "v2":
+                request.path_info = f"/v2{rest}"
+        return self.get_response(request)

@@ -1,0 +1,51 @@
+"""System checks that warn about unsafe production settings (``manage.py check --deploy``)."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def unsafe_production_settings(app_configs, **kwargs):
+    warnings = []
+    if settings.DEBUG:
+        warnings.append(
+            Warning(
+                "DEBUG is on: tracebacks and settings leak to callers.",
+                hint="Unset DEBUG (or set DEBUG=false) in production.",
+                id="catalog.W001",
+            )
+        )
+    if "*" in settings.ALLOWED_HOSTS:
+        warnings.append(
+            Warning(
+                "ALLOWED_HOSTS accepts any host.",
+                hint="List the host names this service answers to.",
+                id="catalog.W002",
+            )
+        )
+    if getattr(settings, "SECRET_KEY_GENERATED", False):
+        warnings.append(
+            Warning(
+                "SECRET_KEY was generated into var/secret_key: several servers would each "
+                "sign sessions with a different key.",
+                hint="Set SECRET_KEY in the environment.",
+                id="catalog.W003",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        warnings.append(
+            Warning(
+                "The catalog runs on SQLite, which serialises every write.",
+                hint="Set DATABASE_URL=postgres://... for a production deployment.",
+                id="catalog.W004",
+            )
+        )
+    if not settings.CATALOG_PUBLIC_ENDPOINT:
+        warnings.append(
+            Warning(
+                "CATALOG_PUBLIC_ENDPOINT is not set: links are built from the Host header.",
+                hint="Set it to the URL clients reach this service at.",
+                id="catalog.W005",
+            )
+        )
+    return warnings

@@ -1,0 +1,78 @@
+from django import forms
+from django.contrib import admin, messages
+
+from . import services
+from .models import Membership, Project, Token
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "id", "enabled", "created_at"]
+    search_fields = ["name", "id"]
+    readonly_fields = ["created_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "project", "role"]
+    list_filter = ["role", "project"]
+    search_fields = ["user__username", "project__name"]
+
+
+class TokenIssueForm(forms.ModelForm):
+    ttl = forms.IntegerField(
+        min_value=60, required=False, help_text="Lifetime in seconds (default: CATALOG_TOKEN_TTL)."
+    )
+
+    class Meta:
+        model = Token
+        fields = ["user", "project", "description"]
+
+    def clean(self):
+        data = super().clean()
+        user, project = data.get("user"), data.get("project")
+        if user and project and not services.project_roles(user, project):
+            raise forms.ValidationError(f"{user} has no role in project {project}.")
+        return data
+
+
+@admin.register(Token)
+class TokenAdmin(admin.ModelAdmin):
+    """Tokens are issued here (the secret is shown once) and revoked by deleting them."""
+
+    list_display = ["user", "project", "created_at", "expires_at", "description"]
+    list_filter = ["project"]
+    search_fields = ["user__username", "project__name", "description"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TokenIssueForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "project", "created_at", "expires_at", "description"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "project", "ttl", "description"]
+        return ["user", "project", "created_at", "expires_at", "description"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        raw, token = services.issue_token(
+            obj.user, obj.project, form.cleaned_data.get("ttl"), obj.description
+        )
+        obj.pk = token.pk
+        self.message_user(
+            request,
+            f"Token issued (shown only once): {raw}",
+            messages.SUCCESS,
+        )

@@ -1,0 +1,125 @@
+"""The catalog's records. Only ``catalog.services`` writes them."""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from .choices import ContainerFormat, DiskFormat, ImageStatus, MemberStatus, Visibility
+
+
+def new_image_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Image(models.Model):
+    """An image record: metadata, status and the summary of its data (size, hashes).
+
+    Deleting an image is a soft delete (``deleted`` and status ``deleted``), as in Glance:
+    an id is never reused (OSSN-0075), and every API treats deleted images as 404.
+    """
+
+    id = models.CharField(primary_key=True, max_length=36, default=new_image_id)
+    name = models.CharField(max_length=255, null=True, blank=True)
+    owner = models.CharField(max_length=255, null=True, blank=True, db_index=True)
+    status = models.CharField(
+        max_length=30, choices=ImageStatus.choices, default=ImageStatus.QUEUED
+    )
+    visibility = models.CharField(
+        max_length=20, choices=Visibility.choices, default=Visibility.SHARED
+    )
+    protected = models.BooleanField(default=False)
+    os_hidden = models.BooleanField(default=False)
+    container_format = models.CharField(
+        max_length=20, choices=ContainerFormat.choices, null=True, blank=True
+    )
+    disk_format = models.CharField(max_length=20, choices=DiskFormat.choices, null=True, blank=True)
+    min_disk = models.PositiveIntegerField(default=0)
+    min_ram = models.PositiveIntegerField(default=0)
+    size = models.BigIntegerField(null=True, blank=True)
+    virtual_size = models.BigIntegerField(null=True, blank=True)
+    checksum = models.CharField(max_length=32, null=True, blank=True, db_index=True)
+    os_hash_algo = models.CharField(max_length=64, null=True, blank=True)
+    os_hash_value = models.CharField(max_length=128, null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The default list order (created_at desc, id desc) over live images.
+            models.Index(fields=["deleted", "-created_at", "-id"], name="image_live_created"),
+            models.Index(fields=["visibility", "deleted"], name="image_visibility"),
+            models.Index(fields=["name"], name="image_name"),
+            models.Index(fields=["status"], name="image_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or '(unnamed)'} ({self.id})"
+
+    @property
+    def extra_properties(self) -> dict[str, str]:
+        """Custom properties by name (uses the prefetch cache when there is one)."""
+        return {p.name: p.value for p in self.properties.all()}
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.value for t in self.tags.all()]
+
+
+class ImageProperty(models.Model):
+    """A custom (string) property of an image, shown as a top-level key of the image."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="properties")
+    name = models.CharField(max_length=255)
+    value = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "name"], name="unique_image_property")
+        ]
+        # Exact-match list filters (?os_distro=cirros) look up by name and value.
+        indexes = [models.Index(fields=["name", "image"], name="property_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class ImageTag(models.Model):
+    """A tag. Tags are a set per image; the row id keeps their first-seen order."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="tags")
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["image", "value"], name="unique_image_tag")]
+        indexes = [models.Index(fields=["value", "image"], name="tag_value")]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ImageMember(models.Model):
+    """A project an image is shared with, and that project's decision about it."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="members")
+    member = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=20, choices=MemberStatus.choices, default=MemberStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "member"], name="unique_image_member")
+        ]
+        indexes = [models.Index(fields=["member", "status"], name="member_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.member} ({self.status})"

@@ -1,0 +1,188 @@
+"""Glance's default (secure RBAC) policy, as data.
+
+``RULES`` maps Glance's rule names to predicates over the request context and a target.
+The target of an image rule describes the image the way Glance's ImageTarget does:
+``project_id`` is the image owner, ``member_id`` is the caller's project when the caller is a
+member of the shared image, and ``visibility``.
+
+``visible_to`` is the one queryset of images a caller may see (API, UI and commands alike).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .choices import Visibility
+from .context import RequestContext
+from .exceptions import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class Target:
+    project_id: str | None = None
+    member_id: str | None = None
+    visibility: str | None = None
+
+
+Predicate = Callable[[RequestContext, Target], bool]
+
+
+def _any(*predicates: Predicate) -> Predicate:
+    return lambda ctx, t: any(p(ctx, t) for p in predicates)
+
+
+def _all(*predicates: Predicate) -> Predicate:
+    return lambda ctx, t: all(p(ctx, t) for p in predicates)
+
+
+def _role(name: str) -> Predicate:
+    return lambda ctx, t: ctx.has_role(name)
+
+
+def _visibility(value: str) -> Predicate:
+    return lambda ctx, t: t.visibility == value
+
+
+admin = _role("admin")
+service = _role("service")
+reader = _role("reader")
+member = _role("member")
+
+
+def own_project(ctx: RequestContext, t: Target) -> bool:
+    return ctx.project_id is not None and ctx.project_id == t.project_id
+
+
+def is_image_member(ctx: RequestContext, t: Target) -> bool:
+    return ctx.project_id is not None and ctx.project_id == t.member_id
+
+
+PROJECT_MEMBER = _all(member, own_project)
+PROJECT_READER = _all(reader, own_project)
+# Readable by a reader: own, shared with the caller, community, public (Glance's get_image).
+_VISIBLE_KIND = _any(
+    own_project,
+    is_image_member,
+    _visibility(Visibility.COMMUNITY),
+    _visibility(Visibility.PUBLIC),
+    _visibility(Visibility.SHARED),
+)
+
+ADMIN_OR_MEMBER = _any(admin, PROJECT_MEMBER)
+
+RULES: dict[str, Predicate] = {
+    "context_is_admin": admin,
+    "service_api": _any(service, admin),
+    "add_image": ADMIN_OR_MEMBER,
+    "get_images": _any(admin, PROJECT_READER),
+    "get_image": _any(admin, _all(reader, _VISIBLE_KIND)),
+    "modify_image": ADMIN_OR_MEMBER,
+    "publicize_image": admin,
+    "communitize_image": ADMIN_OR_MEMBER,
+    "delete_image": ADMIN_OR_MEMBER,
+    "download_image": _any(admin, _all(member, _VISIBLE_KIND)),
+    "download_from_store": _any(admin, _all(member, _VISIBLE_KIND)),
+    "upload_image": ADMIN_OR_MEMBER,
+    "deactivate": ADMIN_OR_MEMBER,
+    "reactivate": ADMIN_OR_MEMBER,
+    "copy_image": admin,
+    "get_image_location": _any(admin, PROJECT_READER),
+    "set_image_location": ADMIN_OR_MEMBER,
+    "delete_image_location": admin,
+    "add_image_location": _any(service, admin, PROJECT_MEMBER),
+    "fetch_image_location": _any(service, admin),
+    "add_member": ADMIN_OR_MEMBER,
+    "delete_member": ADMIN_OR_MEMBER,
+    "get_member": _any(admin, _all(reader, _any(own_project, is_image_member))),
+    "get_members": _any(admin, _all(reader, _any(own_project, is_image_member))),
+    "modify_member": _any(admin, _all(member, is_image_member)),
+    "stores_info_detail": _any(admin, service),
+    "tasks_api_access": admin,
+    "get_task": admin,
+    "get_tasks": admin,
+}
+
+
+def check(ctx: RequestContext, rule: str, target: Target | None = None) -> bool:
+    try:
+        predicate = RULES[rule]
+    except KeyError:
+        raise ValueError(f"Unknown policy rule {rule!r}") from None
+    if target is None:
+        # Rules about the caller itself (get_images, add_image without an owner yet).
+        target = Target(project_id=ctx.project_id)
+    return predicate(ctx, target)
+
+
+def enforce(ctx: RequestContext, rule: str, target: Target | None = None) -> None:
+    if not check(ctx, rule, target):
+        raise Forbidden(f"You are not authorized to complete {rule} action.")
+
+
+# --- Images --------------------------------------------------------------------------------
+
+
+def _member_row(ctx: RequestContext):
+    from .models import ImageMember
+
+    return ImageMember.objects.filter(image=OuterRef("pk"), member=ctx.project_id, deleted=False)
+
+
+def is_member_of(ctx: RequestContext, image) -> bool:
+    if ctx.project_id is None or image.visibility != Visibility.SHARED:
+        return False
+    if image.owner == ctx.project_id:
+        return False
+    cache = getattr(image, "_prefetched_objects_cache", {})
+    if "members" in cache:
+        return any(m.member == ctx.project_id and not m.deleted for m in image.members.all())
+    return image.members.filter(member=ctx.project_id, deleted=False).exists()
+
+
+def image_target(ctx: RequestContext, image) -> Target:
+    return Target(
+        project_id=image.owner,
+        member_id=ctx.project_id if is_member_of(ctx, image) else None,
+        visibility=image.visibility,
+    )
+
+
+def is_visible(ctx: RequestContext, image) -> bool:
+    """Glance's database gate (is_image_visible): may the caller know the image exists?"""
+    if image.deleted:
+        return False
+    if ctx.is_admin or image.owner is None:
+        return True
+    if image.visibility in (Visibility.PUBLIC, Visibility.COMMUNITY):
+        return True
+    if ctx.project_id is not None and image.owner == ctx.project_id:
+        return True
+    return is_member_of(ctx, image)
+
+
+def enforce_image(ctx: RequestContext, rule: str, image, not_found_message: str) -> None:
+    """Enforce ``rule`` on ``image``, answering 404 (not 403) to callers who cannot see it.
+
+    Glance masks refusals this way so that the existence of others' images never leaks.
+    """
+    if not is_visible(ctx, image):
+        raise NotFound(not_found_message)
+    target = image_target(ctx, image)
+    if check(ctx, rule, target):
+        return
+    if rule != "get_image" and check(ctx, "get_image", target):
+        raise Forbidden(f"You are not authorized to complete {rule} action.")
+    raise NotFound(not_found_message)
+
+
+def visible_to(ctx: RequestContext, queryset: QuerySet) -> QuerySet:
+    """Restrict an Image queryset to the live images ``ctx`` may see (any member status)."""
+    queryset = queryset.filter(deleted=False)
+    if ctx.is_admin:
+        return queryset
+    condition = Q(owner__isnull=True) | Q(visibility__in=[Visibility.PUBLIC, Visibility.COMMUNITY])
+    if ctx.project_id is not None:
+        condition |= Q(owner=ctx.project_id)
+        condition |= Q(visibility=Visibility.SHARED) & Exists(_member_row(ctx))
+    return queryset.filter(condition)

@@ -1,0 +1,36 @@
+"""Read helpers shared by the API, the UI and the services."""
+
+from django.db.models import Prefetch, QuerySet
+
+from . import policy
+from .context import RequestContext
+from .exceptions import NotFound
+from .models import Image, ImageProperty, ImageTag
+
+
+def images_with_details() -> QuerySet:
+    """Images with their tags and properties fetched in two extra queries, whatever the count."""
+    return Image.objects.prefetch_related(
+        Prefetch("properties", queryset=ImageProperty.objects.only("image_id", "name", "value")),
+        Prefetch("tags", queryset=ImageTag.objects.only("image_id", "value")),
+    )
+
+
+def find_image(image_id: str, queryset: QuerySet | None = None) -> Image | None:
+    """The live image with this id, or None. Malformed ids simply find nothing (Glance: 404)."""
+    if not isinstance(image_id, str) or len(image_id) > 36:
+        return None
+    queryset = images_with_details() if queryset is None else queryset
+    return queryset.filter(pk=image_id, deleted=False).first()
+
+
+def get_visible_image(
+    ctx: RequestContext, image_id: str, message: str | None = None, rule: str = "get_image"
+) -> Image:
+    """The image if ``ctx`` may see it and passes ``rule``; 404 otherwise (never leaks)."""
+    message = message or f"No image found with ID {image_id}"
+    image = find_image(image_id)
+    if image is None:
+        raise NotFound(message)
+    policy.enforce_image(ctx, rule, image, message)
+    return image

@@ -1,0 +1,140 @@
+"""Cross-cutting HTTP behaviour: versions, request ids, authentication, error envelopes."""
+
+import uuid
+
+import pytest
+
+from tests.conftest import assert_status
+
+
+def envelope(response):
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == response.status_code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]
+
+
+def test_root_is_300_and_versions_is_200_without_a_token(anonymous):
+    root = assert_status(anonymous.get("/"), 300).json()
+    versions = assert_status(anonymous.get("/versions"), 200).json()
+    assert root == versions
+    ids = [v["id"] for v in versions["versions"]]
+    assert ids[0] == "v2.17" and versions["versions"][0]["status"] == "CURRENT"
+    assert all(v["status"] == "SUPPORTED" for v in versions["versions"][1:])
+    assert "v2.0" in ids
+    numbers = [tuple(map(int, i[1:].split("."))) for i in ids]
+    assert numbers == sorted(numbers, reverse=True)
+    assert versions["versions"][0]["links"] == [{"rel": "self", "href": "http://testserver/v2/"}]
+
+
+def test_public_endpoint_setting_is_used_in_links(anonymous, alice, settings):
+    settings.CATALOG_PUBLIC_ENDPOINT = "https://images.example.test"
+    doc = anonymous.get("/versions").json()
+    assert doc["versions"][0]["links"][0]["href"] == "https://images.example.test/v2/"
+    response = assert_status(alice.post("/v2/images", {}), 201)
+    assert response["Location"].startswith("https://images.example.test/v2/images/")
+
+
+def test_unknown_version_answers_the_versions_document(anonymous):
+    assert_status(anonymous.get("/v9/images"), 300)
+
+
+def test_minor_version_prefixes_reach_the_v2_api(alice):
+    image = alice.create_image()
+    for prefix in ("/v2.0", "/v2.9", "/v2.17"):
+        assert_status(alice.get(f"{prefix}/images/{image['id']}"), 200)
+
+
+def test_every_response_has_a_request_id(alice, anonymous):
+    for response in (alice.get("/versions"), anonymous.get("/v2/images"), alice.get("/v2/nope")):
+        request_id = response["x-openstack-request-id"]
+        assert request_id.startswith("req-")
+        uuid.UUID(request_id[4:])
+
+
+def test_client_request_id_is_echoed_with_prefix(alice):
+    response = alice.get("/versions", headers={"X-Openstack-Request-ID": "abc123"})
+    assert response["x-openstack-request-id"] == "req-abc123"
+    response = alice.get("/versions", headers={"X-Openstack-Request-ID": "req-abc123"})
+    assert response["x-openstack-request-id"] == "req-abc123"
+
+
+def test_too_long_request_id_is_431_not_500(alice):
+    response = assert_status(
+        alice.get("/v2/images", headers={"X-Openstack-Request-ID": "a" * 65}), 431
+    )
+    assert envelope(response)["message"] == "x-openstack-request-id is too long, max size 64"
+    assert response["x-openstack-request-id"].startswith("req-")
+    assert_status(alice.get("/v2/images", headers={"X-Openstack-Request-ID": "a" * 64}), 200)
+
+
+def test_unprintable_request_id_is_400(alice):
+    response = alice.get("/v2/images", headers={"X-Openstack-Request-ID": "a b"})
+    envelope(assert_status(response, 400))
+
+
+def test_401_for_missing_unknown_and_expired_tokens(anonymous, alice):
+    envelope(assert_status(anonymous.get("/v2/images"), 401))
+    alice.token = "not-a-token"
+    envelope(assert_status(alice.get("/v2/images"), 401))
+
+
+def test_expired_token_is_401(alice):
+    from django.utils import timezone
+
+    from catalog.identity.models import Token
+
+    Token.objects.update(expires_at=timezone.now())
+    envelope(assert_status(alice.get("/v2/images"), 401))
+
+
+def test_removing_a_role_assignment_revokes_access(alice):
+    from catalog.identity.models import Membership
+
+    assert_status(alice.get("/v2/images"), 200)
+    Membership.objects.filter(user__username="alice").delete()
+    assert_status(alice.get("/v2/images"), 401)
+
+
+def test_404_envelope_for_unknown_urls_and_trailing_slash(alice):
+    for path in ("/v2/nope", "/v2/images/", "/versions/x"):
+        envelope(assert_status(alice.get(path), 404))
+
+
+@pytest.mark.parametrize(
+    "method,path,allow",
+    [
+        ("PUT", "/v2/images/{id}", "GET, DELETE"),
+        ("HEAD", "/v2/images/{id}", "GET, DELETE"),
+        ("DELETE", "/v2/images", "GET, POST"),
+        ("POST", "/versions", "GET"),
+    ],
+)
+def test_405_envelope_with_allow_header(alice, method, path, allow):
+    image = alice.create_image()
+    response = alice.request(method, path.format(id=image["id"]))
+    assert_status(response, 405)
+    if method != "HEAD":
+        envelope(response)
+    assert response["Allow"].startswith(allow.split(",")[0])
+    assert set(response["Allow"].split(", ")) >= set(allow.split(", "))
+
+
+def test_403_and_409_envelopes(carol, alice):
+    envelope(assert_status(carol.post("/v2/images", {}), 403))
+    image = alice.create_image()
+    envelope(assert_status(alice.post("/v2/images", {"id": image["id"]}), 409))
+
+
+def test_server_errors_use_the_envelope(alice, monkeypatch):
+    from catalog.api import views_images
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views_images.queries, "get_visible_image", explode)
+    alice.client.raise_request_exception = False
+    response = assert_status(alice.get("/v2/images/x"), 500)
+    assert "boom" not in envelope(response)["message"]

@@ -1,0 +1,132 @@
+"""The fixed cast of callers and the HTTP helpers every API test uses.
+
+Personas (as in STYLE.md): an admin (admin of its own project), alice (member of A),
+bob (member of B), carol (reader of A), and anonymous (no token).
+"""
+
+import json
+
+import pytest
+from django.test import Client
+
+from catalog.choices import Role
+from catalog.identity import services as identity
+from catalog.identity.models import Project
+
+PATCH21 = "application/openstack-images-v2.1-json-patch"
+PATCH20 = "application/openstack-images-v2.0-json-patch"
+
+
+def assert_status(response, expected: int):
+    """Assert the status code, showing the body when it is not the expected one."""
+    body = b"" if getattr(response, "streaming", False) else response.content
+    assert response.status_code == expected, (
+        f"expected {expected}, got {response.status_code}: {body[:2000]!r}"
+    )
+    return response
+
+
+class ApiClient:
+    """A Django test client that sends a persona's token on every request."""
+
+    def __init__(self, token: str | None, project: Project | None, name: str):
+        self.client = Client()
+        self.token = token
+        self.project = project
+        self.name = name
+
+    @property
+    def project_id(self) -> str | None:
+        return self.project.id if self.project else None
+
+    def _headers(self, extra):
+        headers = {}
+        if self.token:
+            headers["X-Auth-Token"] = self.token
+        headers.update(extra or {})
+        return headers
+
+    def request(
+        self, method, path, body=None, content_type="application/json", headers=None, raw=None
+    ):
+        data = raw if raw is not None else (json.dumps(body) if body is not None else "")
+        return self.client.generic(
+            method, path, data=data, content_type=content_type, headers=self._headers(headers)
+        )
+
+    def get(self, path, headers=None, **params):
+        return self.client.get(path, data=params or None, headers=self._headers(headers))
+
+    def post(self, path, body=None, **kwargs):
+        return self.request("POST", path, body, **kwargs)
+
+    def put(self, path, body=None, **kwargs):
+        return self.request("PUT", path, body, **kwargs)
+
+    def patch(self, path, ops, content_type=PATCH21, **kwargs):
+        return self.request("PATCH", path, ops, content_type=content_type, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+    def create_image(self, **body):
+        response = assert_status(self.post("/v2/images", body), 201)
+        return response.json()
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+def make_persona(name: str, project: Project | None, role: str | None, superuser=False):
+    user, _ = identity.ensure_user(name, "pw-" + name, is_superuser=superuser, is_staff=superuser)
+    if project is None:
+        return ApiClient(None, None, name)
+    identity.assign_role(user, project, role)
+    raw, _ = identity.issue_token(user, project)
+    return ApiClient(raw, project, name)
+
+
+@pytest.fixture
+def project_a(db):
+    return Project.objects.create(name="project-a")
+
+
+@pytest.fixture
+def project_b(db):
+    return Project.objects.create(name="project-b")
+
+
+@pytest.fixture
+def admin_project(db):
+    return Project.objects.create(name="admin")
+
+
+@pytest.fixture
+def admin(admin_project):
+    return make_persona("admin", admin_project, Role.ADMIN, superuser=True)
+
+
+@pytest.fixture
+def alice(project_a):
+    return make_persona("alice", project_a, Role.MEMBER)
+
+
+@pytest.fixture
+def bob(project_b):
+    return make_persona("bob", project_b, Role.MEMBER)
+
+
+@pytest.fixture
+def carol(project_a):
+    return make_persona("carol", project_a, Role.READER)
+
+
+@pytest.fixture
+def anonymous(db):
+    return ApiClient(None, None, "anonymous")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs ~100 ms a password; the tests check behaviour, not PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
