@@ -261,3 +261,24 @@ CATALOG_USER_STORAGE_QUOTA = env_int("CATALOG_USER_STORAGE_QUOTA", 0, minimum=0)
 CATALOG_ENABLED_IMPORT_METHODS = env_list(
     "CATALOG_ENABLED_IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"]
 )
+
+# --- web-download filtering (Glance's import_filtering_opts) ---------------------------------
+# When an allow-list is set for a dimension, its deny-list is ignored (as Glance).
+
+
+def env_ports(name: str, default: list[int]) -> list[int]:
+    try:
+        return [int(p) for p in env_list(name, [str(p) for p in default])]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a comma-separated list of ports.") from None
+
+
+CATALOG_IMPORT_ALLOWED_SCHEMES = env_list("CATALOG_IMPORT_ALLOWED_SCHEMES", ["http", "https"])
+CATALOG_IMPORT_DISALLOWED_SCHEMES = env_list("CATALOG_IMPORT_DISALLOWED_SCHEMES", [])
+CATALOG_IMPORT_ALLOWED_HOSTS = env_list("CATALOG_IMPORT_ALLOWED_HOSTS", [])
+CATALOG_IMPORT_DISALLOWED_HOSTS = env_list("CATALOG_IMPORT_DISALLOWED_HOSTS", [])
+# Set explicitly empty to allow every port.
+CATALOG_IMPORT_ALLOWED_PORTS = env_ports("CATALOG_IMPORT_ALLOWED_PORTS", [80, 443])
+CATALOG_IMPORT_DISALLOWED_PORTS = env_ports("CATALOG_IMPORT_DISALLOWED_PORTS", [])
+CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS = env_bool("CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS", False)
+CATALOG_IMPORT_TIMEOUT = env_int("CATALOG_IMPORT_TIMEOUT", 30, minimum=1)
