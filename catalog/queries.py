@@ -25,11 +25,18 @@ def find_image(image_id: str, queryset: QuerySet | None = None) -> Image | None:
 
 
 def get_visible_image(
-    ctx: RequestContext, image_id: str, message: str | None = None, rule: str = "get_image"
+    ctx: RequestContext,
+    image_id: str,
+    message: str | None = None,
+    rule: str = "get_image",
+    for_update: bool = False,
 ) -> Image:
-    """The image if ``ctx`` may see it and passes ``rule``; 404 otherwise (never leaks)."""
+    """The image if ``ctx`` may see it and passes ``rule``; 404 otherwise (never leaks).
+
+    ``for_update`` locks the row until the caller's transaction ends.
+    """
     message = message or f"No image found with ID {image_id}"
-    image = find_image(image_id)
+    image = find_image(image_id, images_with_details().select_for_update() if for_update else None)
     if image is None:
         raise NotFound(message)
     policy.enforce_image(ctx, rule, image, message)

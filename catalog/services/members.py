@@ -25,12 +25,7 @@ def _now():
 def _image_for(ctx: RequestContext, image_id: str, rule: str, *, lock: bool = False) -> Image:
     """The image, once ``ctx`` passes ``rule`` (404 when it cannot see the image at all)."""
     message = f"Image {image_id} not found."
-    queryset = Image.objects.select_for_update() if lock else Image.objects.all()
-    image = queries.find_image(image_id, queryset)
-    if image is None:
-        raise NotFound(message)
-    policy.enforce_image(ctx, rule, image, message)
-    return image
+    return queries.get_visible_image(ctx, image_id, message, rule, for_update=lock)
 
 
 def _rows_seen_by(ctx: RequestContext, image: Image) -> QuerySet:

@@ -13,7 +13,7 @@ from catalog import domain, policy, queries
 from catalog.choices import PublicationStatus, Visibility
 from catalog.context import RequestContext
 from catalog.exceptions import BadRequest, Conflict, NotFound
-from catalog.models import Image, PublicationRequest
+from catalog.models import PublicationRequest
 
 from .visibility import set_visibility
 
@@ -38,12 +38,8 @@ def check_note(text, what: str, *, required: bool = False) -> str:
 def request_publication(ctx: RequestContext, image_id: str, message="") -> PublicationRequest:
     """File a request to make ``image_id`` public (owner project members, and admins)."""
     message = check_note(message, "The message")
-    not_found = f"No image found with ID {image_id}"
     with transaction.atomic():
-        image = queries.find_image(image_id, Image.objects.select_for_update())
-        if image is None:
-            raise NotFound(not_found)
-        policy.enforce_image(ctx, "modify_image", image, not_found)
+        image = queries.get_visible_image(ctx, image_id, rule="modify_image", for_update=True)
         if image.visibility == Visibility.PUBLIC:
             raise Conflict(f"Image {image_id} is already public.")
         if image.publication_requests.filter(status=PublicationStatus.PENDING).exists():

@@ -7,10 +7,10 @@ applies the same two checks (``modify_image`` on the image, then the visibility'
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import policy, queries
+from catalog import queries
 from catalog.choices import Visibility
 from catalog.context import RequestContext
-from catalog.exceptions import BadRequest, NotFound
+from catalog.exceptions import BadRequest
 from catalog.models import Image
 
 from .images import enforce_visibility_change
@@ -20,12 +20,8 @@ def set_visibility(ctx: RequestContext, image_id: str, visibility: str) -> Image
     """Set ``visibility`` on a live image, as ``ctx`` (publishing needs ``publicize_image``)."""
     if visibility not in Visibility.values:
         raise BadRequest(f"Invalid visibility value: {visibility}")
-    message = f"No image found with ID {image_id}"
     with transaction.atomic():
-        image = queries.find_image(image_id, Image.objects.select_for_update())
-        if image is None:
-            raise NotFound(message)
-        policy.enforce_image(ctx, "modify_image", image, message)
+        image = queries.get_visible_image(ctx, image_id, rule="modify_image", for_update=True)
         enforce_visibility_change(ctx, visibility)
         if image.visibility != visibility:
             image.visibility = visibility
