@@ -49,6 +49,7 @@ class ProjectQuotaAdmin(admin.ModelAdmin):
     list_display = ["project_id", "project_name", *quotas.QUOTA_NAMES, "updated_at"]
     search_fields = ["project_id"]
     readonly_fields = ["usage", "updated_at"]
+    empty_value_display = "(default)"
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "project_id"] if obj else self.readonly_fields

@@ -96,6 +96,9 @@ def _status_param(request, allowed, default):
 
 
 class ImagePublicationRequestsView(CatalogAPIView):
+    """Vitrine extension: ask for an image to be made public (owner project), or see the
+    image's requests and their decisions."""
+
     http_method_names = ["get", "post"]
 
     @extend_schema(
@@ -117,6 +120,8 @@ class ImagePublicationRequestsView(CatalogAPIView):
 
 
 class PublicationRequestsView(CatalogAPIView):
+    """Vitrine extension: publication requests (all for admins, the project's for others)."""
+
     http_method_names = ["get"]
 
     @extend_schema(
@@ -130,6 +135,9 @@ class PublicationRequestsView(CatalogAPIView):
 
 
 class MemberInvitationsView(CatalogAPIView):
+    """Vitrine extension: images shared with the caller's project, with the membership to
+    accept or reject (default: those still pending)."""
+
     http_method_names = ["get"]
 
     @extend_schema(

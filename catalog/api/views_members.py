@@ -14,8 +14,18 @@ from .serializers import isotime
 SCHEMA_MEMBER = "/v2/schemas/member"
 SCHEMA_MEMBERS = "/v2/schemas/members"
 
-_MEMBER = OpenApiResponse(response=sharing.member_schema(), description="An image member.")
-_MEMBERS = OpenApiResponse(response=sharing.members_schema(), description="Image members.")
+# The JSON Schemas of /v2/schemas/member(s) carry Glance's "name" and "links" keys, which are
+# not OpenAPI schema keywords: the API description gets their properties only.
+MEMBER_OPENAPI = {"type": "object", "properties": sharing.member_schema()["properties"]}
+MEMBERS_OPENAPI = {
+    "type": "object",
+    "properties": {
+        "members": {"type": "array", "items": MEMBER_OPENAPI},
+        "schema": {"type": "string"},
+    },
+}
+_MEMBER = OpenApiResponse(response=MEMBER_OPENAPI, description="An image member.")
+_MEMBERS = OpenApiResponse(response=MEMBERS_OPENAPI, description="Image members.")
 
 
 def serialize_member(row: ImageMember) -> dict:
@@ -31,6 +41,9 @@ def serialize_member(row: ImageMember) -> dict:
 
 
 class MemberListView(CatalogAPIView):
+    """The members of a shared image (a member project sees only its own row); adding one
+    answers 200 with the new member, status ``pending``."""
+
     http_method_names = ["get", "post"]
 
     @extend_schema(operation_id="image_members_list", responses={200: _MEMBERS})
@@ -55,6 +68,9 @@ class MemberListView(CatalogAPIView):
 
 
 class MemberDetailView(CatalogAPIView):
+    """One member: its decision is changed by the member project only, and the owner project
+    removes it."""
+
     http_method_names = ["get", "put", "delete"]
 
     @extend_schema(operation_id="image_members_retrieve", responses={200: _MEMBER})

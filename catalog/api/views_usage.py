@@ -23,6 +23,8 @@ USAGE_INFO_SCHEMA = {
 
 
 class UsageView(CatalogAPIView):
+    """The caller's project quotas and usage (Glance's UsageInfo)."""
+
     http_method_names = ["get"]
 
     @extend_schema(
