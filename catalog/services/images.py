@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog import domain, policy, quotas
+from catalog import domain, policy, queries, quotas
 from catalog.choices import ImageStatus, Visibility
 from catalog.context import RequestContext
 from catalog.exceptions import Conflict, Forbidden, InvalidTransition, NotFound
@@ -93,7 +93,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
     with transaction.atomic():
         image = (
             Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
-            if isinstance(image_id, str) and len(image_id) <= 36
+            if queries.is_lookup_id(image_id)
             else None
         )
         if image is None:

@@ -39,7 +39,9 @@ def _rows_seen_by(ctx: RequestContext, image: Image) -> QuerySet:
 
 def _find_member(ctx: RequestContext, image: Image, member_id: str, *, lock=False):
     rows = _rows_seen_by(ctx, image)
-    row = (rows.select_for_update() if lock else rows).filter(member=member_id).first()
+    row = None
+    if "\x00" not in member_id:  # PostgreSQL refuses NUL in a query; no id contains one
+        row = (rows.select_for_update() if lock else rows).filter(member=member_id).first()
     if row is None:
         raise NotFound(f"{member_id} not found in the member list of the image {image.pk}.")
     return row

@@ -386,3 +386,14 @@ def test_member_schema_is_glances():
     assert json.dumps(member_schema()) == json.dumps(GLANCE_MEMBER_SCHEMA)
     assert members_schema()["properties"]["members"]["items"] == GLANCE_MEMBER_SCHEMA
     assert members_schema()["links"] == [{"rel": "describedby", "href": "{schema}"}]
+
+
+def test_nul_in_path_ids_is_404_not_500(shared, alice, bob):
+    # PostgreSQL refuses NUL in query parameters; such ids simply find nothing.
+    image_id = shared["id"]
+    assert_status(alice.get(members_url(image_id, "a%00b")), 404)
+    assert_status(bob.put(members_url(image_id, "a%00b"), {"status": "accepted"}), 404)
+    assert_status(alice.delete(members_url(image_id, "a%00b")), 404)
+    assert_status(alice.get(members_url("a%00b")), 404)
+    assert_status(alice.get("/v2/images/a%00b"), 404)
+    assert_status(alice.delete("/v2/images/a%00b"), 404)
