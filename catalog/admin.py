@@ -34,6 +34,11 @@ class ProjectQuotaForm(forms.ModelForm):
             for name in quotas.QUOTA_NAMES
         }
 
+    def validate_unique(self):
+        # A project's row may exist without overrides (it is also the project's quota lock):
+        # "adding" overrides for it updates that row (set_project_quota), never a 2nd row.
+        pass
+
     def clean(self):
         data = super().clean()
         for name in quotas.QUOTA_NAMES:

@@ -81,3 +81,12 @@ def test_command_accepts_external_project_ids(db):
 def test_command_rejects_bad_values(project_a, value):
     with pytest.raises(CommandError):
         run("project-a", "--image-count-total", value)
+
+
+def test_adding_overrides_for_a_project_with_a_row_updates_it(admin_browser, alice):
+    alice.create_image()
+    ProjectQuota.objects.get_or_create(project_id=alice.project_id)  # e.g. its lock row
+    form = {"project_id": alice.project_id, "image_count_total": "7"}
+    assert_status(admin_browser.post(ADD, form), 302)
+    assert ProjectQuota.objects.filter(project_id=alice.project_id).count() == 1
+    assert quotas.project_limits(alice.project_id)["image_count_total"] == 7
