@@ -120,3 +120,11 @@ def test_usage_needs_an_identity(anonymous):
 def test_usage_is_read_only(alice, method):
     response = assert_status(getattr(alice, method)("/v2/info/usage"), 405)
     assert response["Allow"] == "GET"
+
+
+def test_usage_costs_a_constant_number_of_queries(alice, django_assert_max_num_queries):
+    for _ in range(10):
+        alice.create_image()
+    # Token and roles (2), the project's overrides (1), one query per usage figure (4).
+    with django_assert_max_num_queries(7):
+        assert figures(alice)["image_count_total"] == 10
