@@ -74,7 +74,9 @@ def parse_import_request(body, enabled_methods) -> ImportRequest:
         if not request.glance_image_id:
             raise BadRequest("'glance_image_id' needs to be set for glance-download import method")
         if not isinstance(request.glance_image_id, str) or not _UUID.match(request.glance_image_id):
-            raise BadRequest(f"Remote image id does not look like a UUID: {request.glance_image_id}")
+            raise BadRequest(
+                f"Remote image id does not look like a UUID: {request.glance_image_id}"
+            )
     return request
 
 

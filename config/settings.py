@@ -282,3 +282,12 @@ CATALOG_IMPORT_ALLOWED_PORTS = env_ports("CATALOG_IMPORT_ALLOWED_PORTS", [80, 44
 CATALOG_IMPORT_DISALLOWED_PORTS = env_ports("CATALOG_IMPORT_DISALLOWED_PORTS", [])
 CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS = env_bool("CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS", False)
 CATALOG_IMPORT_TIMEOUT = env_int("CATALOG_IMPORT_TIMEOUT", 30, minimum=1)
+
+# --- Per-project quotas (issue 6) --------------------------------------------------------
+# Defaults of Glance's four unified-limit quotas, for projects without an override (set by
+# admins in the Django admin or with `manage.py project_quota`). Sizes in MiB, counts in
+# images, as Glance reports them in /v2/info/usage; -1 means unlimited.
+CATALOG_QUOTA_IMAGE_SIZE_TOTAL = env_int("CATALOG_QUOTA_IMAGE_SIZE_TOTAL", -1, minimum=-1)
+CATALOG_QUOTA_IMAGE_STAGE_TOTAL = env_int("CATALOG_QUOTA_IMAGE_STAGE_TOTAL", -1, minimum=-1)
+CATALOG_QUOTA_IMAGE_COUNT_TOTAL = env_int("CATALOG_QUOTA_IMAGE_COUNT_TOTAL", -1, minimum=-1)
+CATALOG_QUOTA_IMAGE_COUNT_UPLOADING = env_int("CATALOG_QUOTA_IMAGE_COUNT_UPLOADING", -1, minimum=-1)

@@ -11,7 +11,17 @@ from .base import CatalogAPIView
 from .serializers import isotime
 
 TASK_SORT_KEYS = ("id", "type", "status", "created_at", "updated_at", "expires_at")
-STUB_KEYS = ("id", "type", "status", "owner", "expires_at", "created_at", "updated_at", "self", "schema")
+STUB_KEYS = (
+    "id",
+    "type",
+    "status",
+    "owner",
+    "expires_at",
+    "created_at",
+    "updated_at",
+    "self",
+    "schema",
+)
 
 
 def serialize_task(task: Task) -> dict:

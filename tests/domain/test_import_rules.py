@@ -21,12 +21,18 @@ def parse(body):
         ({"method": {}}, "Import request requires a 'name' field."),
         ({"method": {"name": "foo"}}, "Unknown import method name 'foo'."),
         ({"method": {"name": "glance-download"}}, "Unknown import method name 'glance-download'."),
-        ({"method": {"name": "glance-direct"}, "all_stores": "yes"}, "'all_stores' must be boolean value only"),
+        (
+            {"method": {"name": "glance-direct"}, "all_stores": "yes"},
+            "'all_stores' must be boolean value only",
+        ),
         (
             {"method": {"name": "glance-direct"}, "all_stores_must_succeed": 1},
             "'all_stores_must_succeed' must be boolean value only",
         ),
-        ({"method": {"name": "web-download"}}, "'uri' needs to be set for web-download import method"),
+        (
+            {"method": {"name": "web-download"}},
+            "'uri' needs to be set for web-download import method",
+        ),
         ({"method": {"name": "glance-direct"}, "stores": "a"}, "'stores' must be a list"),
         ([], "must be a JSON object"),
     ],
@@ -80,7 +86,10 @@ def targets(request, header=None, present=()):
 def test_store_selection():
     assert targets(rules.ImportRequest("glance-direct")) == ["fast"]
     assert targets(rules.ImportRequest("glance-direct"), header="s3") == ["s3"]
-    assert targets(rules.ImportRequest("glance-direct", stores=["s3", "cheap", "s3"])) == ["s3", "cheap"]
+    assert targets(rules.ImportRequest("glance-direct", stores=["s3", "cheap", "s3"])) == [
+        "s3",
+        "cheap",
+    ]
     assert targets(rules.ImportRequest("glance-direct", all_stores=True)) == STORES
     copy_all = rules.ImportRequest("copy-image", all_stores=True)
     assert targets(copy_all, present=["fast"]) == ["cheap", "s3"]
@@ -97,7 +106,11 @@ def test_store_selection_errors():
         targets(rules.ImportRequest("copy-image", stores=["fast"]), present=["fast"])
     with pytest.raises(BadRequest, match="All_stores_must_succeed can only be set"):
         rules.target_stores(
-            rules.ImportRequest("glance-direct", all_stores_must_succeed=False), None, ["one"], "one", []
+            rules.ImportRequest("glance-direct", all_stores_must_succeed=False),
+            None,
+            ["one"],
+            "one",
+            [],
         )
 
 
