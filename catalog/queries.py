@@ -1,19 +1,26 @@
 """Read helpers shared by the API, the UI and the services."""
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from . import policy
 from .context import RequestContext
 from .exceptions import NotFound
-from .models import Image, ImageProperty, ImageTag
+from .models import Image, ImageLocation, ImageProperty, ImageTag
 
 
 def images_with_details() -> QuerySet:
-    """Images with their tags and properties fetched in two extra queries, whatever the count."""
-    return Image.objects.prefetch_related(
+    """Images with their tags and properties fetched in two extra queries, whatever the count
+    (a third for their locations when those are shown)."""
+    lookups = [
         Prefetch("properties", queryset=ImageProperty.objects.only("image_id", "name", "value")),
         Prefetch("tags", queryset=ImageTag.objects.only("image_id", "value")),
-    )
+    ]
+    if settings.CATALOG_SHOW_IMAGE_DIRECT_URL or settings.CATALOG_SHOW_MULTIPLE_LOCATIONS:
+        lookups.append(
+            Prefetch("locations", queryset=ImageLocation.objects.filter(status="active"))
+        )
+    return Image.objects.prefetch_related(*lookups)
 
 
 def find_image(image_id: str, queryset: QuerySet | None = None) -> Image | None:

@@ -6,6 +6,8 @@ this path is the cost that matters (see bench/list.py).
 
 from datetime import UTC
 
+from django.conf import settings
+
 from catalog.models import Image
 from catalog.properties import HIDDEN_PROPERTIES, VIEW_ORDER
 
@@ -48,4 +50,15 @@ def serialize_image(image: Image) -> dict:
     }
     for key in VIEW_ORDER:
         view[key] = base[key]
+    if settings.CATALOG_SHOW_IMAGE_DIRECT_URL or settings.CATALOG_SHOW_MULTIPLE_LOCATIONS:
+        add_locations(view, image)
     return view
+
+
+def add_locations(view: dict, image: Image) -> None:
+    """Glance's show_image_direct_url / show_multiple_locations: both off by default."""
+    locations = [loc for loc in image.locations.all() if loc.status == loc.ACTIVE]
+    if settings.CATALOG_SHOW_IMAGE_DIRECT_URL and locations:
+        view["direct_url"] = locations[0].url
+    if settings.CATALOG_SHOW_MULTIPLE_LOCATIONS:
+        view["locations"] = [{"url": loc.url, "metadata": loc.metadata} for loc in locations]

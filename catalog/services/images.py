@@ -10,6 +10,8 @@ from catalog.context import RequestContext
 from catalog.exceptions import Conflict, Forbidden, InvalidTransition, NotFound
 from catalog.models import Image, ImageProperty, ImageTag
 
+from . import blobs
+
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
 VISIBILITY_RULES = {
@@ -86,7 +88,11 @@ def transition(image: Image, target: str, **changes) -> Image:
 
 
 def delete_image(ctx: RequestContext, image_id: str) -> None:
-    """Soft-delete an image (protected images refused)."""
+    """Soft-delete an image (protected images refused) and remove its data.
+
+    The record ends ``deleted`` even when a store fails to remove the data: the location
+    stays ``pending_delete`` for ``manage.py scrub_images``.
+    """
     message = f"Failed to find image {image_id} to delete"
     with transaction.atomic():
         image = (
@@ -103,3 +109,5 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
             transition(image, ImageStatus.DELETED)
         except InvalidTransition:
             raise NotFound(message) from None
+        blobs.mark_for_deletion(image)
+    blobs.remove_image_data(image)
