@@ -13,6 +13,8 @@ committed, ``FormatWatch.verdict`` applies Glance's decision rules (its ``set_da
 6. Any other mismatch is 415 unless ``CATALOG_REQUIRE_IMAGE_FORMAT_MATCH`` is off.
 7. The safety checks of the detected format (qcow2 backing file or data file, VMDK
    descriptors with paths, QED, MBR/GPT anomalies, ...) always apply: a failure is 415.
+   So does content the inspector cannot decide on (two formats in one file), whatever
+   ``CATALOG_REQUIRE_IMAGE_FORMAT_MATCH`` says: it may hide one header in another.
 """
 
 import logging
@@ -64,12 +66,15 @@ class FormatWatch:
             return None
         try:
             detected = self._detected()
-            virtual_size = self._match(detected)
+            # Safety first: a refused image needs no size, and some inspectors cannot size
+            # what their safety checks refuse.
             self._safety_check(detected)
-        except fi.ImageFormatError as exc:
-            logger.info("Format inspection of a %s upload failed: %s", self.disk_format, exc)
+            return self._match(detected)
+        except UnsupportedMediaType:
+            raise
+        except Exception as exc:  # ImageFormatError, or an inspector tripping on bad input
+            logger.info("Format inspection of a %s upload failed: %r", self.disk_format, exc)
             raise format_failure("Image format inspection failed", str(exc)) from None
-        return virtual_size
 
     def _match(self, detected: fi.FileInspector) -> int | None:
         name = str(detected)
