@@ -106,16 +106,22 @@ class SizeGuard:
 # --- Hashing ---------------------------------------------------------------------------
 
 
-class _DigestThread:
-    """One hash fed from a bounded queue by its own thread (hashlib drops the GIL)."""
+class ChunkWorker:
+    """Applies ``consume`` to each chunk in a thread of its own, in order, through a queue of
+    at most ``depth`` chunks (memory stays bounded; hashlib and file writes drop the GIL, so
+    workers run on other cores while the caller reads the next chunk).
+
+    A failure of ``consume`` is raised to the caller by the next ``put`` or by ``finish``.
+    """
 
     _STOP = object()
 
-    def __init__(self, hasher, depth: int):
-        self.hasher = hasher
+    def __init__(self, consume: Callable[[bytes], object], depth: int = 3, name: str = "chunks"):
+        self.consume = consume
         self.queue: queue.Queue = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True, name="digest")
+        self.cancelled = False
+        self.thread = threading.Thread(target=self._run, daemon=True, name=name)
         self.thread.start()
 
     def _run(self) -> None:
@@ -123,20 +129,32 @@ class _DigestThread:
             chunk = self.queue.get()
             if chunk is self._STOP:
                 return
-            if self.error is None:
+            if self.error is None and not self.cancelled:
                 try:
-                    self.hasher.update(chunk)
-                except BaseException as exc:  # surfaced by finish()
+                    self.consume(chunk)
+                except BaseException as exc:
                     self.error = exc
 
     def put(self, chunk: bytes) -> None:
+        if self.error is not None:
+            raise self.error
         self.queue.put(chunk)
 
     def finish(self) -> None:
-        self.queue.put(self._STOP)
-        self.thread.join()
+        """Wait until every chunk is consumed; raise the worker's failure if it had one."""
+        if self.thread.is_alive():
+            self.queue.put(self._STOP)
+            self.thread.join()
         if self.error is not None:
             raise self.error
+
+    def close(self) -> None:
+        """Stop after a failure elsewhere: chunks still queued are dropped, nothing raised."""
+        self.cancelled = True
+        try:
+            self.finish()
+        except BaseException:
+            pass
 
 
 class Digests:
@@ -147,13 +165,16 @@ class Digests:
     writing the store) then overlap on separate cores. Memory stays bounded by the queue.
     """
 
-    def __init__(self, algorithm: str = "sha512", *, parallel: bool = True, depth: int = 2):
+    def __init__(self, algorithm: str = "sha512", *, parallel: bool = True, depth: int = 3):
         self.algorithm = algorithm
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._secure = hashlib.new(algorithm)
-        self._threads: list[_DigestThread] = []
+        self._threads: list[ChunkWorker] = []
         if parallel:
-            self._threads = [_DigestThread(h, depth) for h in (self._md5, self._secure)]
+            self._threads = [
+                ChunkWorker(h.update, depth, name=f"hash-{h.name}")
+                for h in (self._md5, self._secure)
+            ]
 
     def update(self, chunk: bytes) -> None:
         if self._threads:
