@@ -2,13 +2,12 @@
 
 from django.db import transaction
 
-from catalog import policy, queries
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
-from catalog.exceptions import Forbidden, InvalidTransition, NotFound
+from catalog.exceptions import Forbidden, InvalidTransition
 from catalog.models import Image
 
-from .images import transition
+from .images import lock_image_for, transition
 
 # action -> (rule, status it leaves, status it reaches)
 ACTIONS = {
@@ -19,15 +18,8 @@ ACTIONS = {
 
 def _perform(ctx: RequestContext, image_id: str, action: str) -> Image:
     rule, source, target = ACTIONS[action]
-    message = f"No image found with ID {image_id}"
-    image = queries.find_image(image_id, Image.objects.all())
-    if image is None:
-        raise NotFound(message)
-    policy.enforce_image(ctx, rule, image, message)
     with transaction.atomic():
-        image = Image.objects.select_for_update().filter(pk=image.pk, deleted=False).first()
-        if image is None:
-            raise NotFound(message)
+        image = lock_image_for(ctx, image_id, rule, not_found=f"No image found with ID {image_id}")
         if image.status == target:
             return image  # Glance: a repeated action is a no-op 204
         if image.status != source:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from catalog import policy, queries, quotas, stores, streams
+from catalog import queries, quotas, stores, streams
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.exceptions import (
@@ -23,13 +23,12 @@ from catalog.exceptions import (
     Forbidden,
     Gone,
     InvalidTransition,
-    NotFound,
     ServiceUnavailable,
 )
 from catalog.inspection import FormatWatch
 from catalog.models import Image, ImageLocation
 
-from .images import transition
+from .images import lock_image_for, transition
 
 logger = logging.getLogger(__name__)
 
@@ -52,18 +51,14 @@ def choose_store(store_id: str | None) -> stores.Store:
 
 
 def _start_saving(ctx: RequestContext, image_id: str) -> Image:
-    message = f"No image found with ID {image_id}"
-    image = queries.find_image(image_id, Image.objects.all())
-    if image is None:
-        raise NotFound(message)
-    try:
-        policy.enforce_image(ctx, "upload_image", image, message)
-    except Forbidden:
-        raise Forbidden(f"Not allowed to upload image data for image {image_id}") from None
     with transaction.atomic():
-        image = _image_for_update(image.pk)
-        if image is None:
-            raise NotFound(message)
+        image = lock_image_for(
+            ctx,
+            image_id,
+            "upload_image",
+            not_found=f"No image found with ID {image_id}",
+            forbidden=f"Not allowed to upload image data for image {image_id}",
+        )
         return transition(image, ImageStatus.SAVING)
 
 

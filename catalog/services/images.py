@@ -59,6 +59,33 @@ def create_image(ctx: RequestContext, body) -> Image:
     return image
 
 
+def lock_image_for(
+    ctx: RequestContext,
+    image_id: str,
+    rule: str,
+    *,
+    not_found: str,
+    forbidden: str | None = None,
+) -> Image:
+    """The live image, row-locked, once ``ctx`` passes ``rule`` on it (call inside
+    ``transaction.atomic``). Invisible images are 404 ``not_found``; a refusal is 403, with
+    ``forbidden`` as its message when given (Glance words some of these per route)."""
+    image = (
+        Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
+        if (isinstance(image_id, str) and len(image_id) <= 36)
+        else None
+    )
+    if image is None:
+        raise NotFound(not_found)
+    try:
+        policy.enforce_image(ctx, rule, image, not_found)
+    except Forbidden:
+        if forbidden is None:
+            raise
+        raise Forbidden(forbidden) from None
+    return image
+
+
 def transition(image: Image, target: str, **changes) -> Image:
     """Move ``image`` to status ``target``: the only way a status ever changes.
 
@@ -95,14 +122,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
     """
     message = f"Failed to find image {image_id} to delete"
     with transaction.atomic():
-        image = (
-            Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
-            if isinstance(image_id, str) and len(image_id) <= 36
-            else None
-        )
-        if image is None:
-            raise NotFound(message)
-        policy.enforce_image(ctx, "delete_image", image, message)
+        image = lock_image_for(ctx, image_id, "delete_image", not_found=message)
         if image.protected:
             raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
         try:

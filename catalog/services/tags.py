@@ -4,26 +4,22 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import domain, policy, queries
+from catalog import domain
 from catalog.context import RequestContext
-from catalog.exceptions import Forbidden, NotFound, RequestEntityTooLarge
+from catalog.exceptions import NotFound, RequestEntityTooLarge
 from catalog.models import Image, ImageTag
+
+from .images import lock_image_for
 
 
 def _locked_image(ctx: RequestContext, image_id: str) -> Image:
-    """The image, locked, once the caller passes ``modify_image`` (Glance's messages)."""
-    message = f"Image {image_id} not found."
-    image = queries.find_image(image_id, Image.objects.all())
-    if image is None:
-        raise NotFound(message)
-    try:
-        policy.enforce_image(ctx, "modify_image", image, message)
-    except Forbidden:
-        raise Forbidden(f"Not allowed to update tags for image {image_id}.") from None
-    image = Image.objects.select_for_update().filter(pk=image.pk, deleted=False).first()
-    if image is None:
-        raise NotFound(message)
-    return image
+    return lock_image_for(
+        ctx,
+        image_id,
+        "modify_image",
+        not_found=f"Image {image_id} not found.",
+        forbidden=f"Not allowed to update tags for image {image_id}.",
+    )
 
 
 def _touch(image: Image) -> None:
