@@ -96,3 +96,15 @@ def test_store_configuration(settings, tmp_path):
     settings.CATALOG_STORES = {"x": {"kind": "file"}}  # no path
     with pytest.raises(ImproperlyConfigured):
         stores.all_stores()
+
+
+def test_system_checks_report_bad_store_settings(settings):
+    from catalog import checks
+
+    assert checks.image_store_configuration(None) == []
+    settings.CATALOG_STORES = {"x": {"kind": "tape"}}
+    [error] = checks.image_store_configuration(None)
+    assert error.id == "catalog.E010" and "tape" in error.msg
+    assert checks.exposed_store_locations(None) == []
+    settings.CATALOG_SHOW_IMAGE_DIRECT_URL = True
+    assert [w.id for w in checks.exposed_store_locations(None)] == ["catalog.W010"]
