@@ -9,6 +9,16 @@ from .exceptions import NotFound
 from .models import Image, ImageLocation, ImageProperty, ImageTag
 
 
+def locations_shown() -> bool:
+    """Whether image views carry anything read from locations (direct_url, locations,
+    stores): only then are locations fetched."""
+    return bool(
+        settings.CATALOG_SHOW_IMAGE_DIRECT_URL
+        or settings.CATALOG_SHOW_MULTIPLE_LOCATIONS
+        or settings.CATALOG_STORES
+    )
+
+
 def images_with_details() -> QuerySet:
     """Images with their tags and properties fetched in two extra queries, whatever the count
     (a third for their locations when those are shown)."""
@@ -16,7 +26,7 @@ def images_with_details() -> QuerySet:
         Prefetch("properties", queryset=ImageProperty.objects.only("image_id", "name", "value")),
         Prefetch("tags", queryset=ImageTag.objects.only("image_id", "value")),
     ]
-    if settings.CATALOG_SHOW_IMAGE_DIRECT_URL or settings.CATALOG_SHOW_MULTIPLE_LOCATIONS:
+    if locations_shown():
         lookups.append(
             Prefetch("locations", queryset=ImageLocation.objects.filter(status="active"))
         )

@@ -38,7 +38,9 @@ def _image_for_update(image_id: str) -> Image | None:
 
 
 def choose_store(store_id: str | None) -> stores.Store:
-    if store_id is None:
+    """The store an upload goes to. As in Glance, ``X-Image-Meta-Store`` counts only in
+    multi-store mode; a single-store site ignores it."""
+    if store_id is None or not stores.multiple_backends():
         store = stores.default_store()
     else:
         store = stores.get_store(store_id)

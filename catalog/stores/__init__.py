@@ -25,6 +25,7 @@ __all__ = [
     "all_stores",
     "default_store",
     "get_store",
+    "multiple_backends",
 ]
 
 KINDS: dict[str, type[Store]] = {"file": FileStore, "s3": S3Store}
@@ -83,3 +84,9 @@ def get_store(store_id: str) -> Store | None:
 
 def default_store() -> Store:
     return _stores()[store_config()[1]]
+
+
+def multiple_backends() -> bool:
+    """Glance's multi-store mode (``enabled_backends``): on when CATALOG_STORES is set. It
+    enables ``X-Image-Meta-Store`` on upload and the ``stores`` attribute of images."""
+    return bool(settings.CATALOG_STORES)

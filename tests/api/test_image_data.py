@@ -351,13 +351,21 @@ def test_download_policy(alice, bob, carol, admin):
     assert_status(download(bob, private["id"]), 404)
 
 
-def test_unknown_store_header_is_400(alice):
+def test_store_header_is_ignored_by_a_single_store_site(alice):
+    image = raw_image(alice)
+    assert_status(upload(alice, image["id"], b"abc", {"X-Image-Meta-Store": "nope"}), 204)
+    assert "stores" not in alice.get(f"/v2/images/{image['id']}").json()
+
+
+def test_unknown_store_header_is_400_in_multi_store_mode(alice, settings, tmp_path):
+    settings.CATALOG_STORES = {"fast": {"kind": "file", "path": str(tmp_path / "fast")}}
     image = raw_image(alice)
     response = assert_status(
         upload(alice, image["id"], b"abc", {"X-Image-Meta-Store": "nope"}), 400
     )
     assert response.json()["error"]["message"] == "Store for identifier nope not found"
     assert Image.objects.get(pk=image["id"]).status == "queued"
+    assert "stores" not in alice.get(f"/v2/images/{image['id']}").json()  # no data yet
 
 
 def test_upload_goes_to_the_chosen_store(alice, settings, tmp_path):
@@ -373,6 +381,7 @@ def test_upload_goes_to_the_chosen_store(alice, settings, tmp_path):
     assert os.listdir(tmp_path / "fast") == [first["id"]]
     assert os.listdir(tmp_path / "slow") == [second["id"]]
     assert ImageLocation.objects.get(image_id=second["id"]).store == "slow"
+    assert alice.get(f"/v2/images/{second['id']}").json()["stores"] == "slow"
     assert body(download(alice, second["id"])) == b"def"
     response = assert_status(
         upload(alice, third["id"], b"x", {"X-Image-Meta-Store": "archive"}), 410
