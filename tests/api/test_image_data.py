@@ -439,3 +439,14 @@ def test_delete_with_failing_store_still_deletes_and_remembers_blob(alice, monke
     location = ImageLocation.objects.get(image_id=image["id"])
     assert location.status == ImageLocation.PENDING_DELETE
     assert_status(alice.get(f"/v2/images/{image['id']}/file"), 404)
+
+
+def test_chunked_body_on_a_server_that_does_not_dechunk_is_411(alice):
+    # Django's test server (like runserver) passes chunked framing through unmarked.
+    image = raw_image(alice)
+    response = assert_status(
+        upload(alice, image["id"], b"3\r\nabc\r\n0\r\n\r\n", {"Transfer-Encoding": "chunked"}),
+        411,
+    )
+    assert "Content-Length" in response.json()["error"]["message"]
+    assert Image.objects.get(pk=image["id"]).status == "queued"
