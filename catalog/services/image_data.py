@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from catalog import queries, quotas, stores, streams
+from catalog import domain, queries, quotas, stores, streams
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.exceptions import (
@@ -52,7 +52,11 @@ def choose_store(store_id: str | None) -> stores.Store:
     return store
 
 
-def _start_saving(ctx: RequestContext, image_id: str) -> Image:
+def _start_saving(ctx: RequestContext, image_id: str, declared_size: int | None):
+    """Lock the image, check the quotas a new write needs, and move it to saving.
+
+    Returns the image and the bytes the write may use (None: unlimited).
+    """
     with transaction.atomic():
         image = lock_image_for(
             ctx,
@@ -61,7 +65,14 @@ def _start_saving(ctx: RequestContext, image_id: str) -> Image:
             not_found=f"No image found with ID {image_id}",
             forbidden=f"Not allowed to upload image data for image {image_id}",
         )
-        return transition(image, ImageStatus.SAVING)
+        # The status check comes first: a 409 for an active image, not a quota message.
+        domain.check_transition(
+            image.status, ImageStatus.SAVING, image.disk_format, image.container_format
+        )
+        budget = quotas.check_data_write_start(
+            image.owner, image.pk, target=quotas.STORE, declared_size=declared_size
+        )
+        return transition(image, ImageStatus.SAVING), budget
 
 
 def _restore_queued(image: Image) -> None:
@@ -90,16 +101,13 @@ class _Received:
     checksum: str
     os_hash_value: str
     virtual_size: int | None
-    blob: stores.StoredBlob
 
 
-def _receive(image: Image, chunks: Iterable[bytes], declared_size, writer) -> _Received:
-    """Stream the body into ``writer`` with every check; commit only if all pass."""
-    guard = streams.SizeGuard(
-        declared_size,
-        cap=settings.CATALOG_IMAGE_SIZE_CAP,
-        remaining=quotas.storage_remaining(image.owner, exclude_image_id=image.pk),
-    )
+def _receive(image: Image, chunks: Iterable[bytes], declared_size, budget, writer) -> _Received:
+    """Stream the body into ``writer`` with every check (the blob is not committed yet)."""
+    # The guard stops the stream at the first chunk past the size cap or the quota budget
+    # known at the start (quotas.check_written's job, with Glance's wording).
+    guard = streams.SizeGuard(declared_size, cap=settings.CATALOG_IMAGE_SIZE_CAP, remaining=budget)
     watch = FormatWatch(
         image.disk_format,
         image.container_format,
@@ -126,12 +134,7 @@ def _receive(image: Image, chunks: Iterable[bytes], declared_size, writer) -> _R
         raise
     checksum, secure = digests.finish()
     virtual_size = watch.verdict()
-    # Glance re-checks the quota once the data is in: concurrent uploads of one owner may
-    # each have passed the check made when they started.
-    remaining = quotas.storage_remaining(image.owner, exclude_image_id=image.pk)
-    if remaining is not None and guard.count > remaining:
-        raise streams.over_quota(guard.count, remaining)
-    return _Received(guard.count, checksum, secure, virtual_size, writer.commit())
+    return _Received(guard.count, checksum, secure, virtual_size)
 
 
 def upload_data(
@@ -144,11 +147,11 @@ def upload_data(
 ) -> Image:
     """Store the data of a queued image and make it active (``PUT /v2/images/{id}/file``)."""
     store = choose_store(store_id)
-    image = _start_saving(ctx, image_id)
+    image, budget = _start_saving(ctx, image_id, declared_size)
     writer = None
     try:
         writer = store.begin(image.pk)
-        received = _receive(image, chunks, declared_size, writer)
+        received = _receive(image, chunks, declared_size, budget, writer)
     except BaseException as exc:
         if writer is not None:
             writer.abort()
@@ -157,15 +160,21 @@ def upload_data(
             logger.error("Upload of image %s to store %s failed: %s", image.pk, store.id, exc)
             raise ServiceUnavailable("The image store failed to save the data.") from exc
         raise
-    return _activate(image, store, received)
+    return _activate(image, store, writer, received)
 
 
-def _activate(image: Image, store: stores.Store, received: _Received) -> Image:
+def _activate(image: Image, store: stores.Store, writer, received: _Received) -> Image:
+    """Record the upload: re-check the quotas under the project lock (Glance re-checks after
+    the write too: concurrent uploads of one owner may each have passed the first check),
+    commit the blob and make the image active, all in one transaction."""
+    blob = None
     try:
         with transaction.atomic():
             fresh = _image_for_update(image.pk)
             if fresh is None or fresh.status != ImageStatus.SAVING:
                 raise InvalidTransition("The image left the saving status during the upload.")
+            quotas.check_data_write_end(fresh.owner, fresh.pk, received.size, target=quotas.STORE)
+            blob = writer.commit()
             transition(
                 fresh,
                 ImageStatus.ACTIVE,
@@ -176,15 +185,18 @@ def _activate(image: Image, store: stores.Store, received: _Received) -> Image:
                 os_hash_value=received.os_hash_value,
             )
             ImageLocation.objects.create(
-                image=fresh,
-                store=store.id,
-                url=received.blob.url,
-                metadata=received.blob.metadata,
+                image=fresh, store=store.id, url=blob.url, metadata=blob.metadata
             )
             return fresh
-    except InvalidTransition:
-        _discard_blob(store, received.blob.url)
-        raise _gone(image) from None
+    except BaseException as exc:
+        if blob is None:
+            writer.abort()
+        else:
+            _discard_blob(store, blob.url)
+        if isinstance(exc, InvalidTransition):
+            raise _gone(image) from None
+        _restore_queued(image)
+        raise
 
 
 def _discard_blob(store: stores.Store, url: str) -> None:

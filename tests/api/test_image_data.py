@@ -36,18 +36,16 @@ def raw_image(persona, **extra):
     return persona.create_image(disk_format="raw", container_format="bare", **extra)
 
 
-def assert_queued_without_data(image_id, store_dir):
+def assert_queued_without_data(image_id, store_dir, other_blobs=0):
+    """The image is back to queued with nothing of the failed upload left anywhere
+    (``other_blobs``: data of other images the test stored meanwhile)."""
     row = Image.objects.get(pk=image_id)
     assert row.status == "queued"
-    assert (row.size, row.virtual_size, row.checksum, row.os_hash_algo, row.os_hash_value) == (
-        None,
-        None,
-        None,
-        None,
-        None,
-    )
+    fields = (row.size, row.virtual_size, row.checksum, row.os_hash_algo, row.os_hash_value)
+    assert fields == (None,) * 5
     assert not ImageLocation.objects.filter(image_id=image_id).exists()
-    assert not store_dir.exists() or os.listdir(store_dir) == []
+    stored = os.listdir(store_dir) if store_dir.exists() else []
+    assert len(stored) == other_blobs
 
 
 def test_upload_records_hashes_equal_to_hashlib(alice):
@@ -248,17 +246,22 @@ def test_storage_quota_is_413_and_counts_other_images(alice, settings, image_sto
 def test_quota_rechecked_after_the_write(alice, settings, monkeypatch, image_store_dir):
     """A concurrent upload of the same owner may finish first: the quota is checked again
     once the data is in, and the blob is discarded."""
-    from catalog import quotas
+    from catalog.services import image_data
 
     settings.CATALOG_USER_STORAGE_QUOTA = 1000
-    image = raw_image(alice)
-    answers = iter([1000, 10])
-    monkeypatch.setattr(
-        quotas, "storage_remaining", lambda owner, exclude_image_id=None: next(answers)
-    )
+    image, rival = raw_image(alice), raw_image(alice)
+    receive = image_data._receive
+
+    def receive_while_a_rival_finishes(img, *args):
+        received = receive(img, *args)
+        if img.pk == image["id"]:
+            assert_status(upload(alice, rival["id"], b"r" * 600), 204)
+        return received
+
+    monkeypatch.setattr(image_data, "_receive", receive_while_a_rival_finishes)
     response = assert_status(upload(alice, image["id"], b"z" * 500), 413)
-    assert "10 bytes remaining" in response.json()["error"]["message"]
-    assert_queued_without_data(image["id"], image_store_dir)
+    assert "400 bytes remaining" in response.json()["error"]["message"]
+    assert_queued_without_data(image["id"], image_store_dir, other_blobs=1)
 
 
 class BrokenStream:
@@ -316,8 +319,8 @@ def test_deleted_during_upload_is_410_and_data_removed(alice, monkeypatch, image
     image = raw_image(alice)
     receive = image_data._receive
 
-    def receive_then_delete(img, chunks, size, writer):
-        received = receive(img, chunks, size, writer)
+    def receive_then_delete(img, *args):
+        received = receive(img, *args)
         assert_status(alice.delete(f"/v2/images/{img.pk}"), 204)
         return received
 
