@@ -226,3 +226,30 @@ class PublicationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"publication of {self.image_id} ({self.status})"
+
+
+class ImageLocation(models.Model):
+    """One stored copy of an image's data: which store holds it, and where.
+
+    ``active`` copies are served; ``pending_delete`` ones belong to deleted images whose data
+    the store failed to remove: ``manage.py scrub_images`` retries them.
+    """
+
+    ACTIVE = "active"
+    PENDING_DELETE = "pending_delete"
+    STATUSES = [(ACTIVE, "active"), (PENDING_DELETE, "pending delete")]
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="locations")
+    store = models.CharField(max_length=255)
+    url = models.TextField()
+    metadata = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=30, choices=STATUSES, default=ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "store"], name="location_status")]
+
+    def __str__(self) -> str:
+        return f"{self.store}: {self.url} ({self.status})"

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import views_approvals, views_images, views_members, views_tasks, views_usage
+from . import (
+    views_approvals,
+    views_image_actions,
+    views_image_data,
+    views_images,
+    views_members,
+    views_tasks,
+    views_usage,
+)
 
 urlpatterns = [
     path("images", views_images.ImageListView.as_view(), name="image-list"),
@@ -8,6 +16,22 @@ urlpatterns = [
     path("images/<str:image_id>/tasks", views_tasks.ImageTasksView.as_view(), name="image-tasks"),
     path("tasks", views_tasks.TaskListView.as_view(), name="task-list"),
     path("tasks/<str:task_id>", views_tasks.TaskDetailView.as_view(), name="task-detail"),
+    path("images/<str:image_id>/file", views_image_data.ImageFileView.as_view(), name="image-file"),
+    path(
+        "images/<str:image_id>/actions/deactivate",
+        views_image_actions.ImageActionView.as_view(action="deactivate"),
+        name="image-deactivate",
+    ),
+    path(
+        "images/<str:image_id>/actions/reactivate",
+        views_image_actions.ImageActionView.as_view(action="reactivate"),
+        name="image-reactivate",
+    ),
+    path(
+        "images/<str:image_id>/tags/<str:tag>",
+        views_image_actions.ImageTagView.as_view(),
+        name="image-tag",
+    ),
 ]
 
 # Sharing, usage and the approval workflow (issue 6).

@@ -10,6 +10,8 @@ from catalog.context import RequestContext
 from catalog.exceptions import Conflict, Forbidden, InvalidTransition, NotFound
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 
+from . import blobs
+
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
 VISIBILITY_RULES = {
@@ -59,6 +61,33 @@ def create_image(ctx: RequestContext, body) -> Image:
     return image
 
 
+def lock_image_for(
+    ctx: RequestContext,
+    image_id: str,
+    rule: str,
+    *,
+    not_found: str,
+    forbidden: str | None = None,
+) -> Image:
+    """The live image, row-locked, once ``ctx`` passes ``rule`` on it (call inside
+    ``transaction.atomic``). Invisible images are 404 ``not_found``; a refusal is 403, with
+    ``forbidden`` as its message when given (Glance words some of these per route)."""
+    image = (
+        Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
+        if queries.is_lookup_id(image_id)
+        else None
+    )
+    if image is None:
+        raise NotFound(not_found)
+    try:
+        policy.enforce_image(ctx, rule, image, not_found)
+    except Forbidden:
+        if forbidden is None:
+            raise
+        raise Forbidden(forbidden) from None
+    return image
+
+
 def transition(image: Image, target: str, **changes) -> Image:
     """Move ``image`` to status ``target``: the only way a status ever changes.
 
@@ -88,17 +117,14 @@ def transition(image: Image, target: str, **changes) -> Image:
 
 
 def delete_image(ctx: RequestContext, image_id: str) -> None:
-    """Soft-delete an image (protected images refused)."""
+    """Soft-delete an image (protected images refused) and remove its data.
+
+    The record ends ``deleted`` even when a store fails to remove the data: the location
+    stays ``pending_delete`` for ``manage.py scrub_images``.
+    """
     message = f"Failed to find image {image_id} to delete"
     with transaction.atomic():
-        image = (
-            Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
-            if queries.is_lookup_id(image_id)
-            else None
-        )
-        if image is None:
-            raise NotFound(message)
-        policy.enforce_image(ctx, "delete_image", image, message)
+        image = lock_image_for(ctx, image_id, "delete_image", not_found=message)
         if image.protected:
             raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
         try:
@@ -109,3 +135,5 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
         ImageMember.objects.filter(image=image, deleted=False).update(
             deleted=True, updated_at=image.updated_at
         )
+        blobs.mark_for_deletion(image)
+    blobs.remove_image_data(image)
