@@ -88,13 +88,17 @@ class BlobResponse(StreamingHttpResponse):
             self["Content-Range"] = download.byte_range.content_range
 
 
+def check_octet_stream(request) -> None:
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.split(";")[0].strip().lower() != OCTET_STREAM:
+        raise UnsupportedMediaType(f"Invalid content type {content_type}")
+
+
 class ImageFileView(CatalogAPIView):
     http_method_names = ["get", "put"]
 
     def put(self, request, image_id):
-        content_type = request.META.get("CONTENT_TYPE", "")
-        if content_type.split(";")[0].strip().lower() != OCTET_STREAM:
-            raise UnsupportedMediaType(f"Invalid content type {content_type}")
+        check_octet_stream(request)
         size = declared_size(request.META)
         image_data.upload_data(
             self.ctx,
@@ -115,3 +119,13 @@ class ImageFileView(CatalogAPIView):
         if download is None:
             return HttpResponse(status=204)
         return BlobResponse(download)
+
+
+class ImageStageView(CatalogAPIView):
+    http_method_names = ["put"]
+
+    def put(self, request, image_id):
+        check_octet_stream(request)
+        size = declared_size(request.META)
+        image_data.stage_data(self.ctx, image_id, request_chunks(request), declared_size=size)
+        return HttpResponse(status=204)

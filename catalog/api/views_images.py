@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
-from catalog import policy, queries
+from catalog import policy, queries, stores
 from catalog.services import images as image_service
 
 from .base import CatalogAPIView, public_base_url
@@ -11,9 +11,16 @@ from .parsing import json_body
 from .serializers import serialize_image
 
 
-def import_methods_header() -> dict:
+def create_headers() -> dict:
+    """Glance's discovery headers on a created image: the import methods and, in multi-store
+    mode, the stores (only those users can name: Glance also lists its reserved ones, A8)."""
+    headers = {}
     methods = settings.CATALOG_ENABLED_IMPORT_METHODS
-    return {"OpenStack-image-import-methods": ",".join(methods)} if methods else {}
+    if methods:
+        headers["OpenStack-image-import-methods"] = ",".join(methods)
+    if stores.multiple_backends():
+        headers["OpenStack-image-store-ids"] = ",".join(stores.all_stores())
+    return headers
 
 
 class ImageListView(CatalogAPIView):
@@ -36,7 +43,7 @@ class ImageListView(CatalogAPIView):
         image = queries.find_image(image.id)
         response = JsonResponse(serialize_image(image), status=201)
         response["Location"] = f"{public_base_url(request)}/v2/images/{image.id}"
-        for name, value in import_methods_header().items():
+        for name, value in create_headers().items():
             response[name] = value
         return response
 

@@ -147,6 +147,9 @@ class FileStore(Store):
         self.root = Path(path).resolve()
         self.direct_io = direct_io
 
+    def describe(self) -> dict:
+        return {"data_dir": str(self.root), "direct_io": self.direct_io}
+
     def ensure_root(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
 

@@ -137,6 +137,14 @@ class S3Store(Store):
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.part_size = max(int(part_size), MIN_PART_SIZE)
         self.create_bucket = create_bucket
+
+    def describe(self) -> dict:
+        return {
+            "bucket": self.bucket,
+            "endpoint_url": self.endpoint_url,
+            "prefix": self.prefix,
+            "part_size": self.part_size,
+        }
         self._client = None
 
     @property
