@@ -137,6 +137,7 @@ class S3Store(Store):
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.part_size = max(int(part_size), MIN_PART_SIZE)
         self.create_bucket = create_bucket
+        self._client = None
 
     def describe(self) -> dict:
         return {
@@ -145,7 +146,6 @@ class S3Store(Store):
             "prefix": self.prefix,
             "part_size": self.part_size,
         }
-        self._client = None
 
     @property
     def client(self):
