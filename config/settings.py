@@ -358,3 +358,8 @@ CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
 # has had CATALOG_IMPORT_MAX_ATTEMPTS attempts) when a worker starts.
 CATALOG_IMPORT_STALE_AFTER = env_int("CATALOG_IMPORT_STALE_AFTER", 300, minimum=1)
 CATALOG_IMPORT_MAX_ATTEMPTS = env_int("CATALOG_IMPORT_MAX_ATTEMPTS", 3, minimum=1)
+# Convert imported images to this disk format with qemu-img (Glance's image_conversion plugin,
+# output_format): raw, qcow2 or vmdk; empty (the default) converts nothing.
+CATALOG_IMPORT_CONVERT_TO = env_str("CATALOG_IMPORT_CONVERT_TO", "")
+if CATALOG_IMPORT_CONVERT_TO not in ("", "raw", "qcow2", "vmdk"):
+    raise ImproperlyConfigured("CATALOG_IMPORT_CONVERT_TO must be raw, qcow2, vmdk or empty.")

@@ -11,6 +11,7 @@ starts) finds tasks whose worker died and restarts or fails them, so that nothin
 """
 
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -19,11 +20,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import import_rules, quotas, staging, stores, urlsafety
+from catalog import conversion, import_rules, quotas, staging, stores, urlsafety
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.exceptions import CatalogError, Conflict
 from catalog.fetch import FetchError, open_url
+from catalog.inspection import FormatWatch
 from catalog.models import Image, ImageLocation, ImageProperty, Task
 
 from . import image_data
@@ -172,6 +174,8 @@ def run_import(task_id: str) -> None:
             raise ImportFailed("The image was deleted before the import ran.")
         if request.method == "web-download":
             _download_to_staging(task, image, request.uri)
+        if request.method != "copy-image":
+            image = _convert_staged(task, image)
         written = _write_to_stores(task, image, request, targets)
         _complete(task, image, request, targets, written)
     except (ImportFailed, CatalogError, FetchError, stores.StoreError) as exc:
@@ -233,6 +237,44 @@ def _download_to_staging(task: Task, image: Image, uri: str) -> None:
     except BaseException:
         writer.abort()
         raise
+
+
+def _convert_staged(task: Task, image: Image) -> Image:
+    """Convert the staged data to ``CATALOG_IMPORT_CONVERT_TO`` when configured (Glance's
+    image_conversion plugin). The data is inspected first (qemu-img only sees what the format
+    inspector accepts), and the image then carries its new format and size."""
+    target = settings.CATALOG_IMPORT_CONVERT_TO
+    image.refresh_from_db()
+    if not target or image.disk_format in (target, "iso"):
+        return image
+    if not conversion.available():
+        _note(task, f"Not converted to {target}: {conversion.unavailable_reason()}")
+        return image
+    store = staging.staging_store()
+    path = store.path_for(image.pk)
+    watch = FormatWatch(image.disk_format, "bare", require_match=True)
+    reader = store.open(staging.staged_url(image.pk))
+    try:
+        for _ in watch.wrap(iter(reader)):
+            pass
+    finally:
+        reader.close()
+    watch.verdict()  # 415-style refusal of unsafe or mislabelled data
+    try:
+        converted = conversion.convert(path, image.disk_format, target, path.parent)
+    except conversion.ConversionError as exc:
+        raise ImportFailed(str(exc)) from None
+    os.replace(converted.path, path)
+    Image.objects.filter(pk=image.pk).update(
+        disk_format=target, container_format="bare", size=converted.size
+    )
+    _note(task, f"Converted from {image.disk_format} to {target}.")
+    image.refresh_from_db()
+    return image
+
+
+def _note(task: Task, message: str) -> None:
+    Task.objects.filter(pk=task.pk).update(message=message, updated_at=timezone.now())
 
 
 def _source_chunks(image: Image, request) -> tuple[Iterator[bytes], object]:

@@ -54,3 +54,29 @@ def open_loopback(settings):
     """Allow the local test server, as an operator would open a mirror."""
     settings.CATALOG_IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.CATALOG_IMPORT_ALLOWED_PORTS = []
+
+
+@pytest.fixture
+def serve_bytes():
+    """Serve given bytes at a loopback URL (for web-download tests); returns the URL."""
+    servers = []
+
+    def serve(data: bytes) -> str:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}/image"
+
+    yield serve
+    for httpd in servers:
+        httpd.shutdown()
