@@ -53,6 +53,9 @@ class Image(models.Model):
             models.Index(fields=["visibility", "deleted"], name="image_visibility"),
             models.Index(fields=["name"], name="image_name"),
             models.Index(fields=["status"], name="image_status"),
+            # Listing: the other time sort, and the size range filters (size_min/size_max).
+            models.Index(fields=["deleted", "-updated_at", "-id"], name="image_live_updated"),
+            models.Index(fields=["size"], name="image_size"),
         ]
 
     def __str__(self) -> str:

@@ -115,6 +115,7 @@ BASE_ATTRIBUTES: tuple[Attribute, ...] = (
             "maxLength": 64,
         },
         access=READ_ONLY,
+        filter="exact",
     ),
     Attribute(
         "os_hash_value",

@@ -261,3 +261,10 @@ CATALOG_USER_STORAGE_QUOTA = env_int("CATALOG_USER_STORAGE_QUOTA", 0, minimum=0)
 CATALOG_ENABLED_IMPORT_METHODS = env_list(
     "CATALOG_ENABLED_IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"]
 )
+
+# --- Image lists (GET /v2/images) --------------------------------------------------------
+
+# Glance's limit_param_default and api_limit_max: the page size when none is asked for, and
+# the most a page may hold (larger limits are silently clamped).
+CATALOG_LIMIT_PARAM_DEFAULT = env_int("CATALOG_LIMIT_PARAM_DEFAULT", 25, minimum=1)
+CATALOG_API_LIMIT_MAX = env_int("CATALOG_API_LIMIT_MAX", 1000, minimum=1)

@@ -4,9 +4,12 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
 from catalog import policy, queries
+from catalog.models import Image
 from catalog.services import images as image_service
 
 from .base import CatalogAPIView, public_base_url
+from .filters import ImageFilterSet
+from .pagination import PageRequest, page_document, page_rows
 from .parsing import json_body
 from .serializers import serialize_image
 
@@ -21,15 +24,16 @@ class ImageListView(CatalogAPIView):
 
     def get(self, request):
         policy.enforce(self.ctx, "get_images")
-        images = policy.visible_to(self.ctx, queries.images_with_details())
-        page = images.order_by("-created_at", "-id")[:25]
-        return JsonResponse(
-            {
-                "images": [serialize_image(i) for i in page],
-                "first": "/v2/images",
-                "schema": "/v2/schemas/images",
-            }
+        page = PageRequest.from_query(request.GET)
+        candidates = policy.listed_for(
+            self.ctx,
+            Image.objects.all(),
+            member_status=page.member_status,
+            visibility=page.visibility,
         )
+        images = ImageFilterSet(request.GET, queryset=candidates).qs
+        rows = page_rows(self.ctx, images, page)
+        return JsonResponse(page_document(request.GET, page, rows))
 
     def post(self, request):
         image = image_service.create_image(self.ctx, json_body(request, expect=(dict,)))
