@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
-from catalog import policy, queries
+from catalog import patching, policy, queries
+from catalog.exceptions import UnsupportedMediaType
 from catalog.models import Image
 from catalog.services import images as image_service
 
@@ -45,12 +46,33 @@ class ImageListView(CatalogAPIView):
         return response
 
 
+def patch_media_type(request) -> str:
+    """The request's patch media type; 415 with ``Accept-Patch`` for any other."""
+    media_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if media_type not in patching.PATCH_MEDIA_TYPES:
+        accepted = ", ".join(patching.PATCH_MEDIA_TYPES)
+        raise UnsupportedMediaType(
+            f"The request media type {media_type or '(none)'} is not supported by this server.",
+            details=f"Image PATCH expects Content-Type one of: {accepted}",
+            headers={"Accept-Patch": accepted},
+        )
+    return media_type
+
+
 class ImageDetailView(CatalogAPIView):
-    http_method_names = ["get", "delete"]
+    http_method_names = ["get", "patch", "delete"]
 
     def get(self, request, image_id):
         image = queries.get_visible_image(self.ctx, image_id)
         return JsonResponse(serialize_image(image))
+
+    def patch(self, request, image_id):
+        media_type = patch_media_type(request)
+        changes = patching.parse_patch(json_body(request), media_type)
+        image = image_service.update_image(
+            self.ctx, image_id, changes, v20=media_type == patching.PATCH_V20
+        )
+        return JsonResponse(serialize_image(queries.find_image(image.id)))
 
     def delete(self, request, image_id):
         image_service.delete_image(self.ctx, image_id)
