@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's assets served from this server (no CDN: deployments may be offline).
+    "drf_spectacular_sidecar",
     "catalog.identity",
     "catalog",
 ]
@@ -236,6 +238,16 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "OpenStack Image Service API v2 (Vitrine)",
     "VERSION": "2.17",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API description is public: /api/schema/ and /api/docs/ need no token.
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "catalog.api.openapi.add_components",
+    ],
 }
 
 # --- Logging -----------------------------------------------------------------------------
