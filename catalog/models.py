@@ -53,8 +53,20 @@ class Image(models.Model):
             models.Index(fields=["visibility", "deleted"], name="image_visibility"),
             models.Index(fields=["name"], name="image_name"),
             models.Index(fields=["status"], name="image_status"),
-            # Listing: the other time sort, and the size range filters (size_min/size_max).
-            models.Index(fields=["deleted", "-updated_at", "-id"], name="image_live_updated"),
+            # List pages walk these in order (keyset pagination). Partial indexes, because
+            # Django writes deleted=False as `NOT deleted`, which SQLite cannot match to a
+            # leading `deleted` column (the index above then goes unused there).
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="image_list_created",
+                condition=models.Q(deleted=False),
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="image_list_updated",
+                condition=models.Q(deleted=False),
+            ),
+            # The size_min / size_max range filters.
             models.Index(fields=["size"], name="image_size"),
         ]
 
