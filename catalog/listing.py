@@ -21,6 +21,14 @@ TIME_OPS = frozenset({"gt", "gte", "lt", "lte", "eq", "neq"})
 VALUE_OPS = frozenset({"eq", "in"})
 
 
+def check_query_text(query) -> None:
+    """Refuse NUL anywhere in the query: PostgreSQL cannot compare with it (a 500 if it got
+    that far)."""
+    for key, values in query.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            raise BadRequest("Query parameters can't contain NUL characters.")
+
+
 def parse_limit(raw: str | None, default: int, maximum: int) -> int:
     """The page size: Glance's messages for junk, a silent clamp to ``maximum``."""
     if raw is None:
@@ -100,7 +108,7 @@ def split_filter_op(expression: str) -> tuple[str, str]:
         return "eq", expression
     try:
         parse_isotime(expression)
-    except ValueError:
+    except (ValueError, OverflowError):
         return op, value
     return "eq", expression
 
@@ -169,7 +177,7 @@ def parse_time_filter(name: str, raw: str) -> tuple[str, datetime]:
         raise BadRequest("Unable to filter on a unknown operator.")
     try:
         return op, parse_isotime(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise BadRequest(
             f'Bad "{name}" query filter format. Use ISO 8601 DateTime notation.'
         ) from None

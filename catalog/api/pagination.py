@@ -34,6 +34,7 @@ class PageRequest:
 
     @classmethod
     def from_query(cls, query) -> "PageRequest":
+        listing.check_query_text(query)
         return cls(
             limit=listing.parse_limit(
                 query.get("limit"),

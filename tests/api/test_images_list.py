@@ -208,10 +208,25 @@ def test_killed_and_deleted_images_are_never_listed(alice, admin, catalog):
         ("?sort_key=name&sort_key=id&sort_key=size&sort_dir=asc&sort_dir=desc", "sort dirs"),
         ("?self=x", "Unable to filter by 'self'."),
         ("?deleted=true", "Unable to filter by 'deleted'."),
+        ("?foo=a%00b", "Query parameters can't contain NUL characters."),
+        ("?fo%00o=ab", "Query parameters can't contain NUL characters."),
+        ("?marker=%00", "Query parameters can't contain NUL characters."),
+        ("?created_at=gt:9999-12-31T23:59:59-14:00", 'Bad "created_at" query filter format.'),
+        ("?created_at=0001-01-01T00:00:00%2B14:00", "Unable to filter on a unknown operator."),
     ],
 )
 def test_malformed_parameters_are_400(alice, catalog, query, message):
     assert message in error_message(alice, query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?size_min=99999999999999999999999", "?size=-99999999999999999999999", "?min_ram=2147483648",
+     "?min_ram_max=99999999999999999999", "?created_at=lt:9999-12-31T00:00:00Z",
+     "?name=" + "n" * 5000, "?tag=%F0%9F%98%80", "?x=%F0%9F%98%80"],
+)  # fmt: skip
+def test_extreme_values_are_answered_not_crashed_on(alice, catalog, query):
+    listed(alice, query)
 
 
 def test_a_name_with_a_colon_needs_eq(alice):
