@@ -7,7 +7,6 @@ and messages); every malformed value is a 400, never a 500 (Glance: ``size_min=`
 """
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 
@@ -17,27 +16,9 @@ from catalog.exceptions import BadRequest
 from catalog.models import Image, ImageProperty, ImageTag
 
 
-class RawValueField(forms.Field):
-    """The query value as sent: None when absent, ``""`` when empty (a 400 for most filters:
-    django-filter's CharField would turn both into "no filter")."""
-
-    def to_python(self, value):
-        return value
-
-
-class ListValueField(forms.Field):
-    """Every value of a repeated key (``tag=a&tag=b``)."""
-
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value):
-        return list(value or ())
-
-
 class ParsedFilter(django_filters.Filter):
-    """A filter that parses its raw value itself and applies only when the key was sent."""
-
-    field_class = RawValueField
+    """A filter that parses its raw value itself and applies only when the key was sent
+    (None when absent, ``""`` when empty: a 400 for most filters)."""
 
     def raw_value(self, data, name: str):
         return data.get(name)
@@ -112,8 +93,6 @@ class RangeFilter(ParsedFilter):
 
 class TagFilter(django_filters.Filter):
     """Repeatable ``tag``: the image must carry every one (AND, as Glance)."""
-
-    field_class = ListValueField
 
     def raw_value(self, data, name: str):
         return data.getlist(name)
