@@ -37,11 +37,15 @@ def has_staged_data(image_id: str) -> bool:
 
 
 def discard(image_id: str) -> None:
-    """Remove an image's staged data, if any (never raises for a missing blob)."""
+    """Remove an image's staged data and any half-written leftover of it (a worker that was
+    killed mid-write); never raises for a missing blob. Call it only when no writer of this
+    image's staging data is running."""
+    store = staging_store()
     try:
-        staging_store().delete(staged_url(image_id))
+        store.remove_temporaries_of(image_id)
+        store.delete(staged_url(image_id))
     except BlobNotFound:
         pass
-    except StoreError:
+    except (StoreError, OSError):
         # Left for scrub_images, which removes staged data no import needs.
         logger.exception("Could not remove the staged data of image %s", image_id)

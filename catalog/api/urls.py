@@ -1,5 +1,7 @@
 from django.urls import path
 
+from catalog.schemas import SCHEMAS
+
 from . import (
     views_approvals,
     views_image_actions,
@@ -7,6 +9,7 @@ from . import (
     views_images,
     views_import,
     views_members,
+    views_schemas,
     views_tasks,
     views_usage,
 )
@@ -38,12 +41,12 @@ urlpatterns = [
     ),
     path(
         "images/<str:image_id>/actions/deactivate",
-        views_image_actions.ImageActionView.as_view(action="deactivate"),
+        views_image_actions.DeactivateView.as_view(),
         name="image-deactivate",
     ),
     path(
         "images/<str:image_id>/actions/reactivate",
-        views_image_actions.ImageActionView.as_view(action="reactivate"),
+        views_image_actions.ReactivateView.as_view(),
         name="image-reactivate",
     ),
     path(
@@ -81,4 +84,13 @@ urlpatterns += [
         views_approvals.MemberInvitationsView.as_view(),
         name="member-invitations",
     ),
+]
+
+urlpatterns += [
+    path(
+        f"schemas/{name}",
+        views_schemas.SchemaView.as_view(schema_name=name),
+        name=f"schema-{name}",
+    )
+    for name in SCHEMAS
 ]

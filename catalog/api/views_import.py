@@ -3,11 +3,13 @@
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from catalog import policy, stores
 from catalog.exceptions import NotFound
 from catalog.services import imports, store_copies
 
+from . import openapi
 from .base import CatalogAPIView
 from .parsing import json_body
 
@@ -15,6 +17,18 @@ from .parsing import json_body
 class ImageImportView(CatalogAPIView):
     http_method_names = ["post"]
 
+    @extend_schema(
+        operation_id="images_import",
+        summary="Import image data in the background (glance-direct, web-download, copy-image)",
+        request={"application/json": openapi.ref("ImageImport")},
+        parameters=[
+            OpenApiParameter("X-Image-Meta-Store", str, OpenApiParameter.HEADER, required=False)
+        ],
+        responses={
+            202: OpenApiResponse(description="Accepted: a task runs the import."),
+            **openapi.errors(400, 401, 403, 404, 409, 413),
+        },
+    )
     def post(self, request, image_id):
         body = json_body(request, expect=(dict,))
         imports.start_import(
@@ -27,6 +41,11 @@ class ImageImportView(CatalogAPIView):
 class ImportInfoView(CatalogAPIView):
     http_method_names = ["get"]
 
+    @extend_schema(
+        operation_id="info_import",
+        summary="The enabled import methods",
+        responses={200: openapi.ref("ImportInfo"), **openapi.errors(401)},
+    )
     def get(self, request):
         return JsonResponse(
             {
@@ -58,6 +77,11 @@ def store_view(store: stores.Store, default_id: str) -> dict:
 class StoresInfoView(CatalogAPIView):
     http_method_names = ["get"]
 
+    @extend_schema(
+        operation_id="info_stores",
+        summary="The stores (multi-store sites only; 404 otherwise, as Glance)",
+        responses={200: openapi.ref("StoreInfo"), **openapi.errors(401, 404)},
+    )
     def get(self, request):
         _multi_store_only()
         _, default = stores.store_config()
@@ -69,6 +93,14 @@ class StoresInfoView(CatalogAPIView):
 class StoresDetailView(CatalogAPIView):
     http_method_names = ["get"]
 
+    @extend_schema(
+        operation_id="info_stores_detail",
+        summary="The stores with their kinds and settings (admins)",
+        responses={
+            200: OpenApiResponse(description="Stores with type and properties."),
+            **openapi.errors(401, 403, 404),
+        },
+    )
     def get(self, request):
         policy.enforce(self.ctx, "stores_info_detail")
         _multi_store_only()
@@ -84,6 +116,14 @@ class StoresDetailView(CatalogAPIView):
 class StoreImageView(CatalogAPIView):
     http_method_names = ["delete"]
 
+    @extend_schema(
+        operation_id="stores_image_delete",
+        summary="Remove one stored copy of an image (admins)",
+        responses={
+            204: OpenApiResponse(description="The copy is gone."),
+            **openapi.errors(401, 403, 404, 409),
+        },
+    )
     def delete(self, request, store_id, image_id):
         _multi_store_only()
         store_copies.delete_from_store(self.ctx, store_id, image_id)

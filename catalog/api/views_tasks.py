@@ -2,11 +2,14 @@
 
 from django.db.models import Q
 from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from catalog import policy, queries
 from catalog.exceptions import BadRequest, NotFound
 from catalog.models import Task
+from catalog.schemas import task_schema
 
+from . import openapi
 from .base import CatalogAPIView
 from .serializers import isotime
 
@@ -45,9 +48,38 @@ def serialize_task(task: Task) -> dict:
     }
 
 
+def _openapi(schema: dict) -> dict:
+    # Glance's JSON Schemas carry "name" and "links", which OpenAPI does not know, and draft-4
+    # nullable types, which OpenAPI 3.0 spells differently.
+    return {
+        "type": "object",
+        "properties": {k: openapi.openapi_fragment(v) for k, v in schema["properties"].items()},
+    }
+
+
+_TASK = OpenApiResponse(response=_openapi(task_schema()), description="A task.")
+_TASKS = OpenApiResponse(
+    response={
+        "type": "object",
+        "properties": {
+            "tasks": {"type": "array", "items": _openapi(task_schema())},
+            "first": {"type": "string"},
+            "next": {"type": "string"},
+            "schema": {"type": "string"},
+        },
+    },
+    description="Tasks.",
+)
+
+
 class ImageTasksView(CatalogAPIView):
     http_method_names = ["get"]
 
+    @extend_schema(
+        operation_id="images_tasks",
+        summary="The import tasks of an image (API 2.12)",
+        responses={200: _TASKS, **openapi.errors(401, 404)},
+    )
     def get(self, request, image_id):
         queries.get_visible_image(self.ctx, image_id)
         tasks = Task.objects.filter(image_id=image_id)
@@ -59,6 +91,11 @@ class ImageTasksView(CatalogAPIView):
 class TaskListView(CatalogAPIView):
     http_method_names = ["get"]
 
+    @extend_schema(
+        operation_id="tasks_list",
+        summary="All tasks (admins)",
+        responses={200: _TASKS, **openapi.errors(400, 401, 403)},
+    )
     def get(self, request):
         policy.enforce(self.ctx, "tasks_api_access")
         params = request.query_params
@@ -120,6 +157,11 @@ class TaskDetailView(CatalogAPIView):
     # DELETE is not routed: tasks expire by themselves (Glance answers 405, Allow: GET).
     http_method_names = ["get"]
 
+    @extend_schema(
+        operation_id="tasks_retrieve",
+        summary="One task (admins)",
+        responses={200: _TASK, **openapi.errors(401, 403, 404)},
+    )
     def get(self, request, task_id):
         policy.enforce(self.ctx, "tasks_api_access")
         task = Task.objects.filter(pk=task_id).first() if len(task_id) <= 36 else None

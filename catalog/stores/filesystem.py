@@ -219,6 +219,15 @@ class FileStore(Store):
             if entry.is_file(follow_symlinks=False) and not entry.name.startswith("."):
                 yield entry.name, self.url_for(self.root / entry.name)
 
+    def remove_temporaries_of(self, key: str) -> None:
+        """Delete the temporary files of ``key`` (a writer that died without aborting)."""
+        if not self.root.is_dir():
+            return
+        prefix = f"{TEMP_PREFIX}{check_key(key)}-"
+        for entry in os.scandir(self.root):
+            if entry.name.startswith(prefix):
+                os.unlink(entry.path)
+
     def remove_stale_temporaries(self, older_than: float) -> list[str]:
         """Delete temporary files of uploads that died (a crash before commit or abort)."""
         removed = []

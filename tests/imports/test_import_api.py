@@ -228,3 +228,24 @@ def test_image_tasks_are_listed_for_the_owner_only(alice, bob, run_worker):
 def test_single_store_site_has_no_store_discovery(alice, admin):
     assert_status(alice.get("/v2/info/stores"), 404)
     assert_status(admin.get("/v2/info/stores/detail"), 404)
+
+
+def test_scrub_removes_staged_data_no_import_needs(alice, staging_dir):
+    from django.core.management import call_command
+
+    kept, dropped = raw(alice), raw(alice)
+    for image in (kept, dropped):
+        assert_status(stage(alice, image["id"], b"s" * 10), 204)
+    # An image deleted while staged: its staged data is nobody's.
+    Image.objects.filter(pk=dropped["id"]).update(status="deleted", deleted=True)
+    (staging_dir / f".tmp-{kept['id']}-dead").write_bytes(b"half")
+    call_command("scrub_images", min_age=0, verbosity=0)
+    assert sorted(p.name for p in staging_dir.iterdir()) == [kept["id"]]
+
+
+def test_deleting_a_staged_image_removes_its_staged_data(alice, staging_dir):
+    image = raw(alice)
+    assert_status(stage(alice, image["id"], b"s" * 10), 204)
+    assert (staging_dir / image["id"]).exists()
+    assert_status(alice.delete(f"/v2/images/{image['id']}"), 204)
+    assert list(staging_dir.iterdir()) == []
