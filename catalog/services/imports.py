@@ -424,6 +424,8 @@ def recover_interrupted_imports(now=None) -> dict[str, int]:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.CATALOG_IMPORT_STALE_AFTER)
     counts = {"restarted": 0, "failed": 0}
+    # Finished tasks live for CATALOG_TASK_TIME_TO_LIVE hours (Glance's task_time_to_live).
+    Task.objects.filter(expires_at__lt=now).delete()
     stale = Task.objects.filter(status=Task.Status.PROCESSING, updated_at__lt=cutoff)
     for task_id in stale.values_list("pk", flat=True):
         with transaction.atomic():

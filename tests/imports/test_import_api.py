@@ -249,3 +249,19 @@ def test_deleting_a_staged_image_removes_its_staged_data(alice, staging_dir):
     assert (staging_dir / image["id"]).exists()
     assert_status(alice.delete(f"/v2/images/{image['id']}"), 204)
     assert list(staging_dir.iterdir()) == []
+
+
+def test_expired_tasks_are_pruned_when_a_worker_starts(alice, run_worker, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    image = raw(alice)
+    assert_status(stage(alice, image["id"], b"x" * 10), 204)
+    assert_status(import_(alice, image["id"], {"method": {"name": "glance-direct"}}), 202)
+    run_worker()
+    task = Task.objects.get()
+    assert task.expires_at - task.updated_at == timedelta(hours=settings.CATALOG_TASK_TIME_TO_LIVE)
+    Task.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    run_worker()
+    assert not Task.objects.exists()
