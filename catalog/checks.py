@@ -78,3 +78,19 @@ def exposed_store_locations(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def conversion_tools(app_configs, **kwargs):
+    from catalog import conversion
+
+    if settings.CATALOG_IMPORT_CONVERT_TO and not conversion.available():
+        return [
+            Warning(
+                f"CATALOG_IMPORT_CONVERT_TO={settings.CATALOG_IMPORT_CONVERT_TO} but "
+                "qemu-img is not installed: imports are stored unconverted.",
+                hint="Install Debian's qemu-utils package (apt-get install qemu-utils).",
+                id="catalog.W020",
+            )
+        ]
+    return []

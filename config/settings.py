@@ -122,6 +122,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     # Swagger UI's assets served from this server (no CDN: deployments may be offline).
     "drf_spectacular_sidecar",
     "catalog.identity",
@@ -284,6 +286,8 @@ LOGGING = {
 # identity catalog). Empty: taken from each request's Host header.
 CATALOG_PUBLIC_ENDPOINT = env_str("CATALOG_PUBLIC_ENDPOINT", "").rstrip("/")
 CATALOG_STORE_DIR = Path(env_str("CATALOG_STORE_DIR", str(VAR_DIR / "images")))
+# Where PUT /stage and web-download put data before an import task stores it.
+CATALOG_STAGING_DIR = Path(env_str("CATALOG_STAGING_DIR", str(VAR_DIR / "staging")))
 CATALOG_TOKEN_TTL = env_int("CATALOG_TOKEN_TTL", 3600, minimum=60)
 CATALOG_MAX_REQUEST_ID_LENGTH = env_int("CATALOG_MAX_REQUEST_ID_LENGTH", 64, minimum=8)
 # Glance's image_property_quota / image_tag_quota / image_member_quota; negative = unlimited.
@@ -295,6 +299,27 @@ CATALOG_USER_STORAGE_QUOTA = env_int("CATALOG_USER_STORAGE_QUOTA", 0, minimum=0)
 CATALOG_ENABLED_IMPORT_METHODS = env_list(
     "CATALOG_ENABLED_IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"]
 )
+
+# --- web-download filtering (Glance's import_filtering_opts) ---------------------------------
+# When an allow-list is set for a dimension, its deny-list is ignored (as Glance).
+
+
+def env_ports(name: str, default: list[int]) -> list[int]:
+    try:
+        return [int(p) for p in env_list(name, [str(p) for p in default])]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a comma-separated list of ports.") from None
+
+
+CATALOG_IMPORT_ALLOWED_SCHEMES = env_list("CATALOG_IMPORT_ALLOWED_SCHEMES", ["http", "https"])
+CATALOG_IMPORT_DISALLOWED_SCHEMES = env_list("CATALOG_IMPORT_DISALLOWED_SCHEMES", [])
+CATALOG_IMPORT_ALLOWED_HOSTS = env_list("CATALOG_IMPORT_ALLOWED_HOSTS", [])
+CATALOG_IMPORT_DISALLOWED_HOSTS = env_list("CATALOG_IMPORT_DISALLOWED_HOSTS", [])
+# Set explicitly empty to allow every port.
+CATALOG_IMPORT_ALLOWED_PORTS = env_ports("CATALOG_IMPORT_ALLOWED_PORTS", [80, 443])
+CATALOG_IMPORT_DISALLOWED_PORTS = env_ports("CATALOG_IMPORT_DISALLOWED_PORTS", [])
+CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS = env_bool("CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS", False)
+CATALOG_IMPORT_TIMEOUT = env_int("CATALOG_IMPORT_TIMEOUT", 30, minimum=1)
 
 # --- Per-project quotas (issue 6) --------------------------------------------------------
 # Defaults of Glance's four unified-limit quotas, for projects without an override (set by
@@ -347,6 +372,29 @@ CATALOG_REQUIRE_IMAGE_FORMAT_MATCH = env_bool("CATALOG_REQUIRE_IMAGE_FORMAT_MATC
 # security risk (OSSN-0065, OSSN-0090).
 CATALOG_SHOW_MULTIPLE_LOCATIONS = env_bool("CATALOG_SHOW_MULTIPLE_LOCATIONS", False)
 CATALOG_SHOW_IMAGE_DIRECT_URL = env_bool("CATALOG_SHOW_IMAGE_DIRECT_URL", False)
+
+
+# --- Background tasks (imports) -----------------------------------------------------------
+# Django's tasks API through the django-tasks backport. The embedded default keeps the queue in
+# the database (worker: `manage.py run_worker`). A larger deployment moves it to Redis without
+# code changes: install the `redis` extra, set CATALOG_TASKS_BACKEND=django_tasks_rq.RQBackend
+# and CATALOG_REDIS_URL, and run `manage.py rqworker default` (see README).
+CATALOG_TASKS_BACKEND = env_str("CATALOG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": CATALOG_TASKS_BACKEND}}
+if CATALOG_TASKS_BACKEND.startswith("django_tasks_rq."):
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("CATALOG_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+# Glance's task_time_to_live: hours a finished task stays listed.
+CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
+# An import task whose worker sent no heartbeat for this long is restarted (or failed once it
+# has had CATALOG_IMPORT_MAX_ATTEMPTS attempts) when a worker starts.
+CATALOG_IMPORT_STALE_AFTER = env_int("CATALOG_IMPORT_STALE_AFTER", 300, minimum=1)
+CATALOG_IMPORT_MAX_ATTEMPTS = env_int("CATALOG_IMPORT_MAX_ATTEMPTS", 3, minimum=1)
+# Convert imported images to this disk format with qemu-img (Glance's image_conversion plugin,
+# output_format): raw, qcow2 or vmdk; empty (the default) converts nothing.
+CATALOG_IMPORT_CONVERT_TO = env_str("CATALOG_IMPORT_CONVERT_TO", "")
+if CATALOG_IMPORT_CONVERT_TO not in ("", "raw", "qcow2", "vmdk"):
+    raise ImproperlyConfigured("CATALOG_IMPORT_CONVERT_TO must be raw, qcow2, vmdk or empty.")
 
 # --- Image lists (GET /v2/images) --------------------------------------------------------
 

@@ -138,4 +138,10 @@ def image_store_dir(settings, tmp_path):
     settings.CATALOG_STORES = {}
     settings.CATALOG_DEFAULT_STORE = ""
     settings.CATALOG_STORE_DIR = tmp_path / "images"
+    settings.CATALOG_STAGING_DIR = tmp_path / "staging"
     return settings.CATALOG_STORE_DIR
+
+
+@pytest.fixture
+def staging_dir(settings, image_store_dir):
+    return settings.CATALOG_STAGING_DIR

@@ -90,6 +90,12 @@ class BlobResponse(StreamingHttpResponse):
             self["Content-Range"] = download.byte_range.content_range
 
 
+def check_octet_stream(request) -> None:
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.split(";")[0].strip().lower() != OCTET_STREAM:
+        raise UnsupportedMediaType(f"Invalid content type {content_type}")
+
+
 BINARY = {"type": "string", "format": "binary"}
 SIZE_HEADER = OpenApiParameter(
     "x-openstack-image-size",
@@ -116,9 +122,7 @@ class ImageFileView(CatalogAPIView):
         },
     )
     def put(self, request, image_id):
-        content_type = request.META.get("CONTENT_TYPE", "")
-        if content_type.split(";")[0].strip().lower() != OCTET_STREAM:
-            raise UnsupportedMediaType(f"Invalid content type {content_type}")
+        check_octet_stream(request)
         size = declared_size(request.META)
         image_data.upload_data(
             self.ctx,
@@ -152,3 +156,23 @@ class ImageFileView(CatalogAPIView):
         if download is None:
             return HttpResponse(status=204)
         return BlobResponse(download)
+
+
+class ImageStageView(CatalogAPIView):
+    http_method_names = ["put"]
+
+    @extend_schema(
+        operation_id="images_stage",
+        summary="Stage image data for a glance-direct import (streamed and checked)",
+        request={"application/octet-stream": BINARY},
+        parameters=[SIZE_HEADER],
+        responses={
+            204: OpenApiResponse(description="Staged; the image is uploading."),
+            **openapi.errors(400, 401, 403, 404, 409, 413, 415, 503),
+        },
+    )
+    def put(self, request, image_id):
+        check_octet_stream(request)
+        size = declared_size(request.META)
+        image_data.stage_data(self.ctx, image_id, request_chunks(request), declared_size=size)
+        return HttpResponse(status=204)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
-from catalog import patching, policy, queries
+from catalog import patching, policy, queries, stores
 from catalog.exceptions import UnsupportedMediaType
 from catalog.models import Image
 from catalog.services import images as image_service
@@ -17,9 +17,16 @@ from .parsing import json_body
 from .serializers import serialize_image
 
 
-def import_methods_header() -> dict:
+def create_headers() -> dict:
+    """Glance's discovery headers on a created image: the import methods and, in multi-store
+    mode, the stores (only those users can name: Glance also lists its reserved ones, A8)."""
+    headers = {}
     methods = settings.CATALOG_ENABLED_IMPORT_METHODS
-    return {"OpenStack-image-import-methods": ",".join(methods)} if methods else {}
+    if methods:
+        headers["OpenStack-image-import-methods"] = ",".join(methods)
+    if stores.multiple_backends():
+        headers["OpenStack-image-store-ids"] = ",".join(stores.all_stores())
+    return headers
 
 
 class ImageListView(CatalogAPIView):
@@ -55,7 +62,7 @@ class ImageListView(CatalogAPIView):
         image = queries.find_image(image.id)
         response = JsonResponse(serialize_image(image), status=201)
         response["Location"] = f"{public_base_url(request)}/v2/images/{image.id}"
-        for name, value in import_methods_header().items():
+        for name, value in create_headers().items():
             response[name] = value
         return response
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from catalog import domain, queries, quotas, stores, streams
+from catalog import domain, queries, quotas, staging, stores, streams
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.exceptions import (
@@ -23,6 +23,7 @@ from catalog.exceptions import (
     Forbidden,
     Gone,
     InvalidTransition,
+    NotFound,
     ServiceUnavailable,
 )
 from catalog.inspection import FormatWatch
@@ -75,12 +76,12 @@ def _start_saving(ctx: RequestContext, image_id: str, declared_size: int | None)
         return transition(image, ImageStatus.SAVING), budget
 
 
-def _restore_queued(image: Image) -> None:
-    """Put a failed upload's image back to queued (clearing size and hashes)."""
+def _restore_queued(image: Image, writing_status: str = ImageStatus.SAVING) -> None:
+    """Put a failed write's image back to queued (clearing size and hashes)."""
     try:
         with transaction.atomic():
             fresh = _image_for_update(image.pk)
-            if fresh is not None and fresh.status == ImageStatus.SAVING:
+            if fresh is not None and fresh.status == writing_status:
                 transition(fresh, ImageStatus.QUEUED)
                 return
     except InvalidTransition:
@@ -103,7 +104,7 @@ class _Received:
     virtual_size: int | None
 
 
-def _receive(image: Image, chunks: Iterable[bytes], declared_size, budget, writer) -> _Received:
+def receive_into(image: Image, chunks: Iterable[bytes], declared_size, budget, writer) -> _Received:
     """Stream the body into ``writer`` with every check (the blob is not committed yet)."""
     # The guard stops the stream at the first chunk past the size cap or the quota budget
     # known at the start (quotas.check_written's job, with Glance's wording).
@@ -151,7 +152,7 @@ def upload_data(
     writer = None
     try:
         writer = store.begin(image.pk)
-        received = _receive(image, chunks, declared_size, budget, writer)
+        received = receive_into(image, chunks, declared_size, budget, writer)
     except BaseException as exc:
         if writer is not None:
             writer.abort()
@@ -192,14 +193,14 @@ def _activate(image: Image, store: stores.Store, writer, received: _Received) ->
         if blob is None:
             writer.abort()
         else:
-            _discard_blob(store, blob.url)
+            discard_blob(store, blob.url)
         if isinstance(exc, InvalidTransition):
             raise _gone(image) from None
         _restore_queued(image)
         raise
 
 
-def _discard_blob(store: stores.Store, url: str) -> None:
+def discard_blob(store: stores.Store, url: str) -> None:
     try:
         store.delete(url)
     except stores.BlobNotFound:
@@ -207,6 +208,58 @@ def _discard_blob(store: stores.Store, url: str) -> None:
     except stores.StoreError:
         # Left for ``scrub_images``, which deletes blobs that no location names.
         logger.exception("Could not remove the data of an abandoned upload at %s", url)
+
+
+# --- Stage (interoperable import) ---------------------------------------------------------
+
+
+def stage_data(
+    ctx: RequestContext, image_id: str, chunks: Iterable[bytes], *, declared_size: int | None = None
+) -> Image:
+    """Stage the data of a queued image for a glance-direct import (``PUT /stage``).
+
+    The same streaming pass as an upload (size cap, staging quota, format inspection when the
+    formats are known, digests), into the staging area; the image becomes ``uploading`` with
+    its staged size, and stays there until ``POST /import``.
+    """
+    if "glance-direct" not in settings.CATALOG_ENABLED_IMPORT_METHODS:
+        raise NotFound("'glance-direct' method is not available at this site.")
+    with transaction.atomic():
+        image = lock_image_for(
+            ctx, image_id, "modify_image", not_found=f"No image found with ID {image_id}"
+        )
+        # Glance does not require the formats to stage (A18); the import will.
+        domain.check_transition(image.status, ImageStatus.UPLOADING, None, None)
+        budget = quotas.check_data_write_start(
+            image.owner, image.pk, target=quotas.STAGING, declared_size=declared_size
+        )
+        image = transition(image, ImageStatus.UPLOADING)
+    store = staging.staging_store()
+    writer = None
+    try:
+        writer = store.begin(image.pk)
+        received = receive_into(image, chunks, declared_size, budget, writer)
+        with transaction.atomic():
+            fresh = _image_for_update(image.pk)
+            if fresh is None or fresh.status != ImageStatus.UPLOADING:
+                raise InvalidTransition("The image left the uploading status while staging.")
+            quotas.check_data_write_end(fresh.owner, fresh.pk, received.size, target=quotas.STAGING)
+            Image.objects.filter(pk=fresh.pk).update(size=received.size)
+            writer.commit()
+            writer = None
+            fresh.size = received.size
+            return fresh
+    except BaseException as exc:
+        if writer is not None:
+            writer.abort()
+        staging.discard(image.pk)
+        if isinstance(exc, InvalidTransition):
+            raise _gone(image) from None
+        _restore_queued(image, ImageStatus.UPLOADING)
+        if isinstance(exc, stores.StoreError):
+            logger.error("Staging image %s failed: %s", image.pk, exc)
+            raise ServiceUnavailable("The staging area failed to save the data.") from exc
+        raise
 
 
 # --- Download ----------------------------------------------------------------------------

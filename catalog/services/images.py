@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog import domain, patching, policy, queries, quotas
+from catalog import domain, patching, policy, queries, quotas, staging
 from catalog import properties as props
 from catalog.choices import ImageStatus, Visibility
 from catalog.context import RequestContext
@@ -139,6 +139,8 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
         )
         blobs.mark_for_deletion(image)
     blobs.remove_image_data(image)
+    # Glance deletes staging residue with the image (an uploading image's staged data).
+    staging.discard(image.pk)
 
 
 # Columns a patch may change (the writable base attributes other than tags).

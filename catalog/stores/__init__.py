@@ -71,7 +71,8 @@ def _build(config_json: str, default: str) -> dict[str, Store]:
 
 def _stores() -> dict[str, Store]:
     config, default = store_config()
-    return _build(json.dumps(config, sort_keys=True, default=str), default)
+    # Not sorted: the configuration order is the order stores are listed in (as Glance).
+    return _build(json.dumps(config, default=str), default)
 
 
 def all_stores() -> dict[str, Store]:

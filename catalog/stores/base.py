@@ -102,5 +102,9 @@ class Store(ABC):
     def owns(self, url: str) -> bool:
         """Whether ``url`` names a blob of this store."""
 
+    def describe(self) -> dict:
+        """Store-specific facts for admins (``/v2/info/stores/detail``); no secrets."""
+        return {}
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id}>"

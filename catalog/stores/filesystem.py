@@ -147,6 +147,9 @@ class FileStore(Store):
         self.root = Path(path).resolve()
         self.direct_io = direct_io
 
+    def describe(self) -> dict:
+        return {"data_dir": str(self.root), "direct_io": self.direct_io}
+
     def ensure_root(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
 
@@ -215,6 +218,15 @@ class FileStore(Store):
         for entry in os.scandir(self.root):
             if entry.is_file(follow_symlinks=False) and not entry.name.startswith("."):
                 yield entry.name, self.url_for(self.root / entry.name)
+
+    def remove_temporaries_of(self, key: str) -> None:
+        """Delete the temporary files of ``key`` (a writer that died without aborting)."""
+        if not self.root.is_dir():
+            return
+        prefix = f"{TEMP_PREFIX}{check_key(key)}-"
+        for entry in os.scandir(self.root):
+            if entry.name.startswith(prefix):
+                os.unlink(entry.path)
 
     def remove_stale_temporaries(self, older_than: float) -> list[str]:
         """Delete temporary files of uploads that died (a crash before commit or abort)."""

@@ -139,6 +139,14 @@ class S3Store(Store):
         self.create_bucket = create_bucket
         self._client = None
 
+    def describe(self) -> dict:
+        return {
+            "bucket": self.bucket,
+            "endpoint_url": self.endpoint_url,
+            "prefix": self.prefix,
+            "part_size": self.part_size,
+        }
+
     @property
     def client(self):
         if self._client is None:

@@ -250,7 +250,7 @@ def test_quota_rechecked_after_the_write(alice, settings, monkeypatch, image_sto
 
     settings.CATALOG_USER_STORAGE_QUOTA = 1000
     image, rival = raw_image(alice), raw_image(alice)
-    receive = image_data._receive
+    receive = image_data.receive_into
 
     def receive_while_a_rival_finishes(img, *args):
         received = receive(img, *args)
@@ -258,7 +258,7 @@ def test_quota_rechecked_after_the_write(alice, settings, monkeypatch, image_sto
             assert_status(upload(alice, rival["id"], b"r" * 600), 204)
         return received
 
-    monkeypatch.setattr(image_data, "_receive", receive_while_a_rival_finishes)
+    monkeypatch.setattr(image_data, "receive_into", receive_while_a_rival_finishes)
     response = assert_status(upload(alice, image["id"], b"z" * 500), 413)
     assert "400 bytes remaining" in response.json()["error"]["message"]
     assert_queued_without_data(image["id"], image_store_dir, other_blobs=1)
@@ -317,14 +317,14 @@ def test_deleted_during_upload_is_410_and_data_removed(alice, monkeypatch, image
     from catalog.services import image_data
 
     image = raw_image(alice)
-    receive = image_data._receive
+    receive = image_data.receive_into
 
     def receive_then_delete(img, *args):
         received = receive(img, *args)
         assert_status(alice.delete(f"/v2/images/{img.pk}"), 204)
         return received
 
-    monkeypatch.setattr(image_data, "_receive", receive_then_delete)
+    monkeypatch.setattr(image_data, "receive_into", receive_then_delete)
     response = assert_status(upload(alice, image["id"], b"abc"), 410)
     assert "could not be found after upload" in response.json()["error"]["message"]
     assert os.listdir(image_store_dir) == []

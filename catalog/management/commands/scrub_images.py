@@ -2,11 +2,21 @@
 blobs that no location names (orphans), and leftovers of uploads that died."""
 
 from django.core.management.base import BaseCommand
+from django.db.models import Q
 
-from catalog import stores
+from catalog import staging, stores
 from catalog.choices import ImageStatus
 from catalog.models import Image, ImageLocation
 from catalog.services import blobs
+
+# Images whose blobs may exist before their location row does: being uploaded, or imported.
+WRITING = Q(status__in=[ImageStatus.SAVING, ImageStatus.IMPORTING]) | Q(
+    properties__name="os_glance_import_task"
+)
+# Images whose staged data an import still needs.
+STAGED = Q(status__in=[ImageStatus.UPLOADING, ImageStatus.IMPORTING]) | Q(
+    properties__name="os_glance_import_task"
+)
 
 
 class Command(BaseCommand):
@@ -34,7 +44,7 @@ class Command(BaseCommand):
             removed, failed = blobs.remove_pending(pending)
             self.stdout.write(f"deleted images: {removed} blobs removed, {failed} failed")
         orphans = 0
-        for store in stores.all_stores().values():
+        for store in [*stores.all_stores().values(), staging.staging_store()]:
             for url in self.orphans(store):
                 orphans += 1
                 self.stdout.write(f"{'would remove' if dry_run else 'removing'} orphan {url}")
@@ -49,13 +59,18 @@ class Command(BaseCommand):
         self.stdout.write(f"orphans: {orphans}")
 
     def orphans(self, store):
-        """Blobs no location names, except those of uploads in progress (whose location is
-        written just after the blob is committed)."""
-        known = set(ImageLocation.objects.filter(store=store.id).values_list("url", flat=True))
+        """Blobs no location names, except those of writes in progress (whose location is
+        written just after the blob is committed); in the staging area, staged data that no
+        import needs any more."""
+        if store.id == staging.STAGING_STORE_ID:
+            known, keep = set(), STAGED
+        else:
+            known = set(ImageLocation.objects.filter(store=store.id).values_list("url", flat=True))
+            keep = WRITING
         for key, url in store.list_blobs():
             if url in known:
                 continue
-            if Image.objects.filter(pk=key, status=ImageStatus.SAVING).exists():
+            if Image.objects.filter(keep, pk=key, deleted=False).exists():
                 continue
             yield url
 
