@@ -349,15 +349,7 @@ def _complete(task: Task, image: Image, request, targets: list[str], written: li
                 )
                 stored_in.append(store.id)
             if request.method != "copy-image":
-                transition(
-                    fresh,
-                    ImageStatus.ACTIVE,
-                    size=received.size,
-                    virtual_size=received.virtual_size,
-                    checksum=received.checksum,
-                    os_hash_algo=settings.CATALOG_HASH_ALGORITHM,
-                    os_hash_value=received.os_hash_value,
-                )
+                transition(fresh, ImageStatus.ACTIVE, **received.image_fields())
             failed = task.input.get("failed_stores", [])
             _release(fresh, targets, failed)
             _finish_task(
