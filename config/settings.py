@@ -261,3 +261,40 @@ CATALOG_USER_STORAGE_QUOTA = env_int("CATALOG_USER_STORAGE_QUOTA", 0, minimum=0)
 CATALOG_ENABLED_IMPORT_METHODS = env_list(
     "CATALOG_ENABLED_IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"]
 )
+
+# --- Identity: the built-in Keystone v3 subset, or an external Keystone ---------------------
+
+# Region name and image endpoint advertised in the service catalog of /identity/v3 tokens.
+# The image endpoint defaults to this server (CATALOG_PUBLIC_ENDPOINT, else the request's host);
+# set it when this server acts as the identity service of another image server.
+CATALOG_REGION_NAME = env_str("CATALOG_REGION_NAME", "RegionOne")
+CATALOG_IDENTITY_IMAGE_ENDPOINT = env_str("CATALOG_IDENTITY_IMAGE_ENDPOINT", "").rstrip("/")
+
+# External Keystone mode: set CATALOG_KEYSTONE_URL to the Keystone v3 endpoint (for example
+# https://keystone.example.com/v3). Tokens are then validated there with a service account,
+# and the built-in /identity endpoints are switched off.
+CATALOG_KEYSTONE_URL = env_str("CATALOG_KEYSTONE_URL", "").rstrip("/")
+CATALOG_KEYSTONE_USERNAME = env_str("CATALOG_KEYSTONE_USERNAME", "")
+CATALOG_KEYSTONE_PASSWORD = env_str("CATALOG_KEYSTONE_PASSWORD", "")
+CATALOG_KEYSTONE_PROJECT = env_str("CATALOG_KEYSTONE_PROJECT", "")
+CATALOG_KEYSTONE_USER_DOMAIN = env_str("CATALOG_KEYSTONE_USER_DOMAIN", "Default")
+CATALOG_KEYSTONE_PROJECT_DOMAIN = env_str("CATALOG_KEYSTONE_PROJECT_DOMAIN", "Default")
+# How long a validated (or refused) user token is trusted without asking Keystone again.
+CATALOG_KEYSTONE_CACHE_TTL = env_int("CATALOG_KEYSTONE_CACHE_TTL", 60, minimum=0)
+CATALOG_KEYSTONE_TIMEOUT = env_int("CATALOG_KEYSTONE_TIMEOUT", 5, minimum=1)
+if CATALOG_KEYSTONE_URL:
+    _missing = [
+        name
+        for name in ("USERNAME", "PASSWORD", "PROJECT")
+        if not globals()[f"CATALOG_KEYSTONE_{name}"]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            "CATALOG_KEYSTONE_URL is set but the service account is incomplete: set "
+            + ", ".join(f"CATALOG_KEYSTONE_{name}" for name in _missing)
+            + "."
+        )
+    if not CATALOG_KEYSTONE_URL.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"CATALOG_KEYSTONE_URL={CATALOG_KEYSTONE_URL!r} is not an http(s) URL."
+        )

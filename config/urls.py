@@ -7,6 +7,7 @@ urlpatterns = [
     path("", versions.VersionsRootView.as_view(), name="versions-root"),
     path("versions", versions.VersionsView.as_view(), name="versions"),
     path("v2/", include("catalog.api.urls")),
+    path("identity", include("catalog.identity.urls")),
     path("admin/", admin.site.urls),
 ]
 
