@@ -161,3 +161,23 @@ def test_stand_in_keystone_validates_with_the_service_token(keystone):
         token = json.load(answer)["token"]
     assert token["project"]["name"] == "cloud-a" and "catalog" not in token
     assert sorted(r["name"] for r in token["roles"]) == ["member", "reader"]
+
+
+def test_incomplete_service_account_fails_at_start(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.live import REPO
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_")}
+    env.update(
+        CATALOG_VAR_DIR=str(tmp_path),
+        CATALOG_KEYSTONE_URL="https://keystone.example.test/v3",
+        CATALOG_KEYSTONE_USERNAME="vitrine",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "CATALOG_KEYSTONE_PASSWORD, CATALOG_KEYSTONE_PROJECT" in result.stderr

@@ -263,3 +263,14 @@ def test_identity_is_off_in_external_keystone_mode(anonymous, alice, settings):
     response = anonymous.post(TOKENS, password_auth(by_name("alice", "pw-alice")))
     assert "disabled" in keystone_error(response, 404)["message"]
     keystone_error(anonymous.get("/identity/v3"), 404)
+
+
+def test_deploy_check_warns_about_keystone_over_plain_http(settings):
+    from catalog.identity.checks import keystone_over_plain_http
+
+    settings.CATALOG_KEYSTONE_URL = "http://keystone.example.test/v3"
+    assert [w.id for w in keystone_over_plain_http(None)] == ["identity.W001"]
+    settings.CATALOG_KEYSTONE_URL = "https://keystone.example.test/v3"
+    assert keystone_over_plain_http(None) == []
+    settings.CATALOG_KEYSTONE_URL = "http://127.0.0.1:5000/v3"
+    assert keystone_over_plain_http(None) == []

@@ -19,6 +19,7 @@ import pytest
 for module in ("openstack", "openstackclient", "glanceclient", "keystoneauth1"):
     pytest.importorskip(module, reason="the OpenStack clients come with the test extra (make test)")
 
+from catalog.identity import clouds_yaml  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
 from .clients import DRIVERS  # noqa: E402
@@ -36,25 +37,6 @@ SERVICE_ACCOUNT = ("vitrine", "service-secret", "service", "admin")
 CAPABILITIES = {
     "image-schema": ("GET", "/v2/schemas/image", "issue 3"),
 }
-
-CLOUDS_YAML = """\
-clouds:
-{clouds}
-"""
-CLOUD = """\
-  {name}:
-    auth_type: password
-    auth:
-      auth_url: {auth_url}
-      username: {name}
-      password: {password}
-      project_name: {project}
-      user_domain_name: Default
-      project_domain_name: Default
-    region_name: RegionOne
-    identity_api_version: 3
-    image_api_version: 2
-"""
 
 
 @dataclass
@@ -93,11 +75,11 @@ class Deployment:
 
 
 def write_clouds_yaml(path: Path, auth_url: str) -> Path:
-    clouds = "".join(
-        CLOUD.format(name=name, password=password, project=project, auth_url=auth_url)
+    clouds = {
+        name: {"auth_url": auth_url, "username": name, "password": password, "project": project}
         for name, password, project, _ in PEOPLE
-    )
-    path.write_text(CLOUDS_YAML.format(clouds=clouds.rstrip("\n")))
+    }
+    path.write_text(clouds_yaml.render(clouds))
     return path
 
 
