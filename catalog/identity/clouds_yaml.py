@@ -19,14 +19,17 @@ ENTRY = """\
 """
 
 
-def render(clouds: dict[str, dict], region: str = "RegionOne") -> str:
-    """``clouds`` maps a cloud name to its auth_url, username, password and project."""
+def render(clouds: dict[str, dict], region: str = "RegionOne", **options) -> str:
+    """``clouds`` maps a cloud name to its auth_url, username, password and project;
+    ``options`` are further settings of every cloud (``image_status_code_retries=0``)."""
+    extra = "".join(f"    {key}: {json.dumps(value)}\n" for key, value in options.items())
     entries = [
         ENTRY.format(
             name=name,
             region=json.dumps(region),
             **{key: json.dumps(value) for key, value in cloud.items()},
         )
+        + extra
         for name, cloud in clouds.items()
     ]
     return "clouds:\n" + "".join(entries)

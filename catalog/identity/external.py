@@ -62,7 +62,7 @@ def _keystone_request(method: str, path: str, headers: dict, body: dict | None =
         raise ServiceUnavailable(
             f"The identity service (Keystone at {settings.CATALOG_KEYSTONE_URL}) cannot be "
             f"reached: {reason}. Try again later.",
-            headers={"Retry-After": "10"},
+            headers={"Retry-After": "5"},
         ) from None
 
 
@@ -133,11 +133,12 @@ def validate_token(raw: str) -> dict | None:
         if status == 401 and not renew:
             continue  # our own token expired or was revoked: renew it once
         break
-    detail = "may not validate tokens (give it the service or admin role)" if status == 403 else ""
+    reasons = {
+        401: ": it refused Vitrine's own token, even a fresh one",
+        403: ": Vitrine's service account may not validate tokens (give it the service role)",
+    }
     raise ServiceUnavailable(
-        f"Keystone answered HTTP {status} when asked to validate a token"
-        + (f": Vitrine's service account {detail}" if detail else "")
-        + "."
+        f"Keystone answered HTTP {status} when asked to validate a token{reasons.get(status, '')}."
     )
 
 

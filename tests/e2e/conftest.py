@@ -74,12 +74,12 @@ class Deployment:
         return self._capabilities[capability]
 
 
-def write_clouds_yaml(path: Path, auth_url: str) -> Path:
+def write_clouds_yaml(path: Path, auth_url: str, **options) -> Path:
     clouds = {
         name: {"auth_url": auth_url, "username": name, "password": password, "project": project}
         for name, password, project, _ in PEOPLE
     }
-    path.write_text(clouds_yaml.render(clouds))
+    path.write_text(clouds_yaml.render(clouds, **options))
     return path
 
 
@@ -89,8 +89,8 @@ def standalone(workdir: Path) -> tuple[Deployment, list[LiveServer]]:
     return Deployment("standalone", server, server, clouds), [server]
 
 
-def behind_keystone(workdir: Path) -> tuple[Deployment, list[LiveServer]]:
-    images = LiveServer(workdir, "vitrine")
+def behind_keystone(workdir: Path, **images_env) -> tuple[Deployment, list[LiveServer]]:
+    images = LiveServer(workdir, "vitrine", env=images_env)
     keystone = LiveServer(workdir, "keystone", env={"CATALOG_IDENTITY_IMAGE_ENDPOINT": images.url})
     images.env.update(
         CATALOG_KEYSTONE_URL=f"{keystone.url}/identity/v3",

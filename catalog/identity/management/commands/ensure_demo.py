@@ -33,7 +33,12 @@ class Command(BaseCommand):
         user = User.objects.create_superuser("admin", password=password)
         services.assign_role(user, project, Role.ADMIN)
         raw, token = services.issue_token(user, project, ttl=86400, description="demo")
-        clouds_path = write_clouds_yaml(settings.CATALOG_PUBLIC_ENDPOINT or url, password)
+        # Behind an external Keystone the built-in /identity is off: no clouds.yaml for it.
+        clouds_path = (
+            None
+            if settings.CATALOG_KEYSTONE_URL
+            else write_clouds_yaml(settings.CATALOG_PUBLIC_ENDPOINT or url, password)
+        )
         self.stdout.write(
             "\n".join(
                 [
@@ -44,8 +49,14 @@ class Command(BaseCommand):
                     f"    export OS_TOKEN={raw}",
                     '    curl -H "X-Auth-Token: $OS_TOKEN" http://127.0.0.1:8000/v2/images',
                     "  Another token later: .venv/bin/python manage.py issue_token admin --project admin",
-                    f"  OpenStack CLI: export OS_CLIENT_CONFIG_FILE={clouds_path}",
-                    "    .venv/bin/openstack --os-cloud vitrine image list",
+                    *(
+                        [
+                            f"  OpenStack CLI: export OS_CLIENT_CONFIG_FILE={clouds_path}",
+                            "    .venv/bin/openstack --os-cloud vitrine image list",
+                        ]
+                        if clouds_path
+                        else []
+                    ),
                     "",
                 ]
             )
