@@ -142,7 +142,7 @@ def validate_token(raw: str) -> dict | None:
     )
 
 
-def _identity_of(token: dict) -> dict | None:
+def identity_of(token: dict) -> dict | None:
     """What a request context needs from a Keystone token; None when it is not
     project-scoped (Glance's owner is a project, so a project scope is required)."""
     project = token.get("project")
@@ -194,7 +194,7 @@ def context_for_token(raw: str, request_id: str = "") -> RequestContext | None:
     if identity is None:
         token = validate_token(raw)
         if token is not None:
-            identity = _identity_of(token)
+            identity = identity_of(token)
             if identity is None:
                 raise Unauthorized("Vitrine needs a project-scoped token.")
             record_project(identity)
@@ -205,8 +205,12 @@ def context_for_token(raw: str, request_id: str = "") -> RequestContext | None:
             ttl = min(ttl, int(expires - time.time()))
         if ttl > 0:
             cache.set(key, identity, ttl)
-    if not identity:
-        return None
+    return context_from_identity(identity, request_id) if identity else None
+
+
+def context_from_identity(identity: dict, request_id: str = "") -> RequestContext:
+    """Role names are lower-cased and implied roles added, whether or not Keystone's token
+    already lists them (it does only for the inference rules it knows)."""
     return RequestContext(
         user_id=identity["user_id"],
         user_name=identity["user_name"],
