@@ -9,5 +9,5 @@ urlpatterns = [
     path("/v3/", views.IdentityV3View.as_view()),
     path("/v3/auth/tokens", views.TokensView.as_view(), name="identity-tokens"),
     # Anything else under /identity: a 404 in Keystone's body, not the image API's.
-    re_path(r"^.*$", views.not_found),
+    re_path(r"^/", views.not_found),
 ]

@@ -274,3 +274,8 @@ def test_deploy_check_warns_about_keystone_over_plain_http(settings):
     assert keystone_over_plain_http(None) == []
     settings.CATALOG_KEYSTONE_URL = "http://127.0.0.1:5000/v3"
     assert keystone_over_plain_http(None) == []
+
+
+def test_paths_that_only_start_like_identity_are_the_image_apis_404(anonymous):
+    error = assert_status(anonymous.get("/identityx"), 404).json()["error"]
+    assert "details" in error and "title" not in error
