@@ -103,7 +103,7 @@ class LiveServer:
         if people:
             output = self.manage("shell", "-c", SEED.format(people=list(people)))
             self.projects = json.loads(output.strip().splitlines()[-1])
-        self.log = open(self.workdir / "gunicorn.log", "w")  # noqa: SIM115 (closed in stop)
+        self.log = open(self.workdir / "gunicorn.log", "w")  # closed in stop()
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "gunicorn", "config.wsgi:application",

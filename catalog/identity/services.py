@@ -203,7 +203,8 @@ def authenticate(auth: dict) -> tuple[str, Token]:
 def _check_domain(ref: dict | None, what: str) -> None:
     """Only the default domain exists: by id ``default`` or by name ``Default``."""
     if not ref:
-        raise Unauthorized(f"A domain (id or name) is required to find a {what} by name.")
+        # Keystone: a validation error (400), not a failed authentication.
+        raise BadRequest(f"Invalid input: a {what} given by name needs a domain (id or name).")
     if ref.get("id", DEFAULT_DOMAIN["id"]) != DEFAULT_DOMAIN["id"] or (
         ref.get("name", DEFAULT_DOMAIN["name"]).lower() != DEFAULT_DOMAIN["name"].lower()
     ):

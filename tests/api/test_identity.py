@@ -120,7 +120,7 @@ def test_admin_token_lists_all_implied_roles(anonymous, admin):
         {"id": "999999", "password": "pw-alice"},
         {"id": "not-a-number", "password": "pw-alice"},
         {"name": "alice", "domain": {"name": "Elsewhere"}, "password": "pw-alice"},
-        {"name": "alice", "password": "pw-alice"},
+        {"name": "alice", "domain": {"id": "elsewhere"}, "password": "pw-alice"},
     ],
 )
 def test_bad_credentials_are_401_in_keystones_body(anonymous, alice, user):
@@ -161,9 +161,11 @@ def test_scope_to_a_project_without_a_role_is_401(anonymous, alice, bob, project
         {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "a"}}}}},
         {"auth": {"identity": {"methods": ["token"], "token": {"id": 5}}}},
         password_auth(by_name("alice", "pw-alice"), {"project": {"id": 7}}),
+        password_auth({"name": "alice", "password": "pw-alice"}),
+        password_auth(by_name("alice", "pw-alice"), {"project": {"name": "project-a"}}),
     ],
 )
-def test_malformed_auth_bodies_are_400(anonymous, body):
+def test_malformed_auth_bodies_are_400(anonymous, alice, body):
     assert "Invalid input" in keystone_error(anonymous.post(TOKENS, body), 400)["message"]
 
 
