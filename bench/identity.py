@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.live import LiveServer  # noqa: E402
+from tests.livesrv import LiveServer  # noqa: E402
 
 PEOPLE = [("vitrine", "service-secret", "service", "admin"), ("alice", "pw", "a", "member")]
 
@@ -49,12 +49,13 @@ def report(label: str, samples: list[float]) -> None:
 
 def main(calls: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="vitrine-bench-identity-"))
-    keystone = LiveServer(workdir, "keystone")
-    cached = LiveServer(workdir, "cached", env=external_env(keystone, ttl=60))
-    uncached = LiveServer(workdir, "uncached", env=external_env(keystone, ttl=0))
+    keystone = LiveServer(workdir / "keystone")
+    cached = LiveServer(workdir / "cached", extra_env=external_env(keystone, ttl=60))
+    uncached = LiveServer(workdir / "uncached", extra_env=external_env(keystone, ttl=0))
     servers = [keystone, cached, uncached]
     try:
-        keystone.start(people=PEOPLE)
+        keystone.start()
+        keystone.add_people(PEOPLE)
         cached.start()
         uncached.start()
         token = keystone.password_token("alice", "pw", "a")

@@ -5,6 +5,8 @@ A bare checkout runs on SQLite and a filesystem store under ``var/``. Everything
 malformed values fail loudly at start-up instead of being silently ignored.
 """
 
+import hashlib
+import json
 import os
 import secrets
 from pathlib import Path
@@ -298,3 +300,55 @@ if CATALOG_KEYSTONE_URL:
         raise ImproperlyConfigured(
             f"CATALOG_KEYSTONE_URL={CATALOG_KEYSTONE_URL!r} is not an http(s) URL."
         )
+
+# --- Per-project quotas (issue 6) --------------------------------------------------------
+# Defaults of Glance's four unified-limit quotas, for projects without an override (set by
+# admins in the Django admin or with `manage.py project_quota`). Sizes in MiB, counts in
+# images, as Glance reports them in /v2/info/usage; -1 means unlimited.
+CATALOG_QUOTA_IMAGE_SIZE_TOTAL = env_int("CATALOG_QUOTA_IMAGE_SIZE_TOTAL", -1, minimum=-1)
+CATALOG_QUOTA_IMAGE_STAGE_TOTAL = env_int("CATALOG_QUOTA_IMAGE_STAGE_TOTAL", -1, minimum=-1)
+CATALOG_QUOTA_IMAGE_COUNT_TOTAL = env_int("CATALOG_QUOTA_IMAGE_COUNT_TOTAL", -1, minimum=-1)
+CATALOG_QUOTA_IMAGE_COUNT_UPLOADING = env_int("CATALOG_QUOTA_IMAGE_COUNT_UPLOADING", -1, minimum=-1)
+
+# --- Image data: stores, limits, hashing, format inspection ---------------------------------
+
+
+def env_json_object(name: str) -> dict:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object.")
+    return value
+
+
+# Store id -> options ({"kind": "file"|"s3", "description", "read_only", "path" | "bucket",
+# "endpoint_url", ...}); empty: one filesystem store "local" under CATALOG_STORE_DIR.
+CATALOG_STORES = env_json_object("CATALOG_STORES")
+CATALOG_DEFAULT_STORE = env_str("CATALOG_DEFAULT_STORE", "")
+# Glance's image_size_cap (1 TiB): larger uploads are refused with 413 while they stream.
+CATALOG_IMAGE_SIZE_CAP = env_int("CATALOG_IMAGE_SIZE_CAP", 1024**4, minimum=0)
+# Glance's hashing_algorithm: the os_hash_algo of new uploads (any hashlib name).
+CATALOG_HASH_ALGORITHM = env_str("CATALOG_HASH_ALGORITHM", "sha512")
+try:
+    hashlib.new(CATALOG_HASH_ALGORITHM)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"CATALOG_HASH_ALGORITHM={CATALOG_HASH_ALGORITHM!r} is not a hashlib algorithm."
+    ) from None
+# Hash md5 and os_hash_algo in two threads beside the request thread (see bench/data.py).
+CATALOG_PARALLEL_HASHING = env_bool("CATALOG_PARALLEL_HASHING", True)
+# Bytes read from the request and written to the store at a time.
+CATALOG_DATA_CHUNK_SIZE = env_int("CATALOG_DATA_CHUNK_SIZE", 4 * 1024 * 1024, minimum=65536)
+# Glance's [image_format] require_image_format_match: a bare upload whose content is not its
+# disk_format is refused (415). The safety checks (backing files, VMDK extents, ...) are
+# enforced whatever this says.
+CATALOG_REQUIRE_IMAGE_FORMAT_MATCH = env_bool("CATALOG_REQUIRE_IMAGE_FORMAT_MATCH", True)
+# Glance's show_multiple_locations / show_image_direct_url: off, as exposing store URLs is a
+# security risk (OSSN-0065, OSSN-0090).
+CATALOG_SHOW_MULTIPLE_LOCATIONS = env_bool("CATALOG_SHOW_MULTIPLE_LOCATIONS", False)
+CATALOG_SHOW_IMAGE_DIRECT_URL = env_bool("CATALOG_SHOW_IMAGE_DIRECT_URL", False)

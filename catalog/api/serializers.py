@@ -6,6 +6,9 @@ this path is the cost that matters (see bench/list.py).
 
 from datetime import UTC
 
+from django.conf import settings
+
+from catalog import queries, stores
 from catalog.models import Image
 from catalog.properties import HIDDEN_PROPERTIES, VIEW_ORDER
 
@@ -48,4 +51,19 @@ def serialize_image(image: Image) -> dict:
     }
     for key in VIEW_ORDER:
         view[key] = base[key]
+    if queries.locations_shown():
+        add_locations(view, image)
     return view
+
+
+def add_locations(view: dict, image: Image) -> None:
+    """``direct_url`` and ``locations`` (Glance's show_image_direct_url and
+    show_multiple_locations, both off by default), and ``stores`` in multi-store mode."""
+    locations = [loc for loc in image.locations.all() if loc.status == loc.ACTIVE]
+    if settings.CATALOG_SHOW_IMAGE_DIRECT_URL and locations:
+        view["direct_url"] = locations[0].url
+    if settings.CATALOG_SHOW_MULTIPLE_LOCATIONS:
+        view["locations"] = [{"url": loc.url, "metadata": loc.metadata} for loc in locations]
+    if stores.multiple_backends() and locations:
+        # Glance (multi-store only): the ids of the stores holding the data.
+        view["stores"] = ",".join(dict.fromkeys(loc.store for loc in locations))

@@ -1,8 +1,61 @@
 from django.urls import path
 
-from . import views_images
+from . import (
+    views_approvals,
+    views_image_actions,
+    views_image_data,
+    views_images,
+    views_members,
+    views_usage,
+)
 
 urlpatterns = [
     path("images", views_images.ImageListView.as_view(), name="image-list"),
     path("images/<str:image_id>", views_images.ImageDetailView.as_view(), name="image-detail"),
+    path("images/<str:image_id>/file", views_image_data.ImageFileView.as_view(), name="image-file"),
+    path(
+        "images/<str:image_id>/actions/deactivate",
+        views_image_actions.ImageActionView.as_view(action="deactivate"),
+        name="image-deactivate",
+    ),
+    path(
+        "images/<str:image_id>/actions/reactivate",
+        views_image_actions.ImageActionView.as_view(action="reactivate"),
+        name="image-reactivate",
+    ),
+    path(
+        "images/<str:image_id>/tags/<str:tag>",
+        views_image_actions.ImageTagView.as_view(),
+        name="image-tag",
+    ),
+]
+
+# Sharing, usage and the approval workflow (issue 6).
+urlpatterns += [
+    path(
+        "images/<str:image_id>/members",
+        views_members.MemberListView.as_view(),
+        name="image-member-list",
+    ),
+    path(
+        "images/<str:image_id>/members/<str:member_id>",
+        views_members.MemberDetailView.as_view(),
+        name="image-member-detail",
+    ),
+    path("info/usage", views_usage.UsageView.as_view(), name="info-usage"),
+    path(
+        "x-vitrine/images/<str:image_id>/publication-requests",
+        views_approvals.ImagePublicationRequestsView.as_view(),
+        name="image-publication-requests",
+    ),
+    path(
+        "x-vitrine/publication-requests",
+        views_approvals.PublicationRequestsView.as_view(),
+        name="publication-requests",
+    ),
+    path(
+        "x-vitrine/member-invitations",
+        views_approvals.MemberInvitationsView.as_view(),
+        name="member-invitations",
+    ),
 ]

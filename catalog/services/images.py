@@ -4,11 +4,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog import domain, policy
+from catalog import domain, policy, queries, quotas
 from catalog.choices import ImageStatus, Visibility
 from catalog.context import RequestContext
 from catalog.exceptions import Conflict, Forbidden, InvalidTransition, NotFound
-from catalog.models import Image, ImageProperty, ImageTag
+from catalog.models import Image, ImageMember, ImageProperty, ImageTag
+
+from . import blobs
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
@@ -46,6 +48,8 @@ def create_image(ctx: RequestContext, body) -> Image:
         image.id = image_id.lower()
     try:
         with transaction.atomic():
+            # Under the project's quota lock, so concurrent creates cannot pass the limit.
+            quotas.reserve_image_count(owner)
             image.save(force_insert=True)
             ImageTag.objects.bulk_create(ImageTag(image=image, value=t) for t in new.tags)
             ImageProperty.objects.bulk_create(
@@ -54,6 +58,33 @@ def create_image(ctx: RequestContext, body) -> Image:
     except IntegrityError:
         # Lost a race with a concurrent create of the same id.
         raise Conflict(f"Image ID {image.id} already exists!") from None
+    return image
+
+
+def lock_image_for(
+    ctx: RequestContext,
+    image_id: str,
+    rule: str,
+    *,
+    not_found: str,
+    forbidden: str | None = None,
+) -> Image:
+    """The live image, row-locked, once ``ctx`` passes ``rule`` on it (call inside
+    ``transaction.atomic``). Invisible images are 404 ``not_found``; a refusal is 403, with
+    ``forbidden`` as its message when given (Glance words some of these per route)."""
+    image = (
+        Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
+        if queries.is_lookup_id(image_id)
+        else None
+    )
+    if image is None:
+        raise NotFound(not_found)
+    try:
+        policy.enforce_image(ctx, rule, image, not_found)
+    except Forbidden:
+        if forbidden is None:
+            raise
+        raise Forbidden(forbidden) from None
     return image
 
 
@@ -86,20 +117,23 @@ def transition(image: Image, target: str, **changes) -> Image:
 
 
 def delete_image(ctx: RequestContext, image_id: str) -> None:
-    """Soft-delete an image (protected images refused)."""
+    """Soft-delete an image (protected images refused) and remove its data.
+
+    The record ends ``deleted`` even when a store fails to remove the data: the location
+    stays ``pending_delete`` for ``manage.py scrub_images``.
+    """
     message = f"Failed to find image {image_id} to delete"
     with transaction.atomic():
-        image = (
-            Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
-            if isinstance(image_id, str) and len(image_id) <= 36
-            else None
-        )
-        if image is None:
-            raise NotFound(message)
-        policy.enforce_image(ctx, "delete_image", image, message)
+        image = lock_image_for(ctx, image_id, "delete_image", not_found=message)
         if image.protected:
             raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
         try:
             transition(image, ImageStatus.DELETED)
         except InvalidTransition:
             raise NotFound(message) from None
+        # Glance soft-deletes the memberships with the image.
+        ImageMember.objects.filter(image=image, deleted=False).update(
+            deleted=True, updated_at=image.updated_at
+        )
+        blobs.mark_for_deletion(image)
+    blobs.remove_image_data(image)

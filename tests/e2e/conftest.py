@@ -1,4 +1,8 @@
-"""Live deployments for the real clients, in both identity modes:
+"""Live servers for the e2e tests.
+
+``gunicorn_server``: one Vitrine with a token, for the data-path tests.
+
+``deployment``: live deployments for the real OpenStack clients, in both identity modes:
 
 - ``standalone``: one Vitrine (gunicorn on a free loopback port, its own database and store)
   that is also the identity service (/identity/v3);
@@ -16,13 +20,30 @@ from pathlib import Path
 
 import pytest
 
-for module in ("openstack", "openstackclient", "glanceclient", "keystoneauth1"):
-    pytest.importorskip(module, reason="the OpenStack clients come with the test extra (make test)")
+from catalog.identity import clouds_yaml
+from tests.livesrv import LiveServer, gunicorn_available
 
-from catalog.identity import clouds_yaml  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
+from .clients import DRIVERS
 
-from .clients import DRIVERS  # noqa: E402
+CLIENT_MODULES = ("openstack", "openstackclient", "glanceclient", "keystoneauth1")
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(tmp_path_factory):
+    """Vitrine under gunicorn (gthread worker) on a free loopback port."""
+    if not gunicorn_available():
+        pytest.skip("gunicorn is not installed in this environment (make install-test)")
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    with server:
+        yield server
+
+
+def require_clients() -> None:
+    if not gunicorn_available():
+        pytest.skip("gunicorn is not installed in this environment (make install-test)")
+    for module in CLIENT_MODULES:
+        pytest.importorskip(module, reason="the OpenStack clients come with the test extra")
+
 
 PEOPLE = [
     ("alice", "pw-alice", "project-a", "member"),
@@ -83,29 +104,46 @@ def write_clouds_yaml(path: Path, auth_url: str, **options) -> Path:
     return path
 
 
+def start(server: LiveServer, started: list, people=()) -> LiveServer:
+    """Start ``server`` and note it in ``started``, so that a failure stops the others."""
+    try:
+        server.start()
+    except BaseException:
+        for other in started:
+            other.stop()
+        raise
+    started.append(server)
+    if people:
+        server.add_people(people)
+    return server
+
+
 def standalone(workdir: Path) -> tuple[Deployment, list[LiveServer]]:
-    server = LiveServer(workdir, "vitrine").start(people=PEOPLE)
+    require_clients()
+    started: list[LiveServer] = []
+    server = start(LiveServer(workdir / "vitrine"), started, PEOPLE)
     clouds = write_clouds_yaml(workdir / "clouds.yaml", f"{server.url}/identity/v3")
-    return Deployment("standalone", server, server, clouds), [server]
+    return Deployment("standalone", server, server, clouds), started
 
 
 def behind_keystone(workdir: Path, **images_env) -> tuple[Deployment, list[LiveServer]]:
-    images = LiveServer(workdir, "vitrine", env=images_env)
-    keystone = LiveServer(workdir, "keystone", env={"CATALOG_IDENTITY_IMAGE_ENDPOINT": images.url})
-    images.env.update(
-        CATALOG_KEYSTONE_URL=f"{keystone.url}/identity/v3",
-        CATALOG_KEYSTONE_USERNAME=SERVICE_ACCOUNT[0],
-        CATALOG_KEYSTONE_PASSWORD=SERVICE_ACCOUNT[1],
-        CATALOG_KEYSTONE_PROJECT=SERVICE_ACCOUNT[2],
+    require_clients()
+    keystone = LiveServer(workdir / "keystone")
+    images = LiveServer(
+        workdir / "vitrine",
+        extra_env={
+            "CATALOG_KEYSTONE_URL": f"{keystone.url}/identity/v3",
+            "CATALOG_KEYSTONE_USERNAME": SERVICE_ACCOUNT[0],
+            "CATALOG_KEYSTONE_PASSWORD": SERVICE_ACCOUNT[1],
+            "CATALOG_KEYSTONE_PROJECT": SERVICE_ACCOUNT[2],
+            **images_env,
+        },
     )
-    started = []
-    try:
-        started.append(keystone.start(people=[SERVICE_ACCOUNT, *PEOPLE]))
-        started.append(images.start())
-    except BaseException:
-        for server in started:
-            server.stop()
-        raise
+    # The stand-in Keystone's catalog names the Vitrine under test as the image service.
+    keystone.env["CATALOG_IDENTITY_IMAGE_ENDPOINT"] = images.url
+    started: list[LiveServer] = []
+    start(keystone, started, [SERVICE_ACCOUNT, *PEOPLE])
+    start(images, started)
     clouds = write_clouds_yaml(workdir / "clouds.yaml", f"{keystone.url}/identity/v3")
     return Deployment("keystone", images, keystone, clouds), started
 

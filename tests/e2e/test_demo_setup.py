@@ -3,24 +3,22 @@ with the clouds.yaml that the demo set-up writes."""
 
 import pytest
 
-from tests.live import LiveServer
+from tests.livesrv import LiveServer
 
 from .clients import OpenStackCLI
+from .conftest import require_clients
 
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("demo"), "demo")
-    try:
-        server.start()
+    require_clients()
+    with LiveServer(tmp_path_factory.mktemp("demo")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_demo_clouds_yaml_works_with_the_cli(demo_server):
     output = demo_server.manage("ensure_demo", "--url", demo_server.url)
-    clouds_yaml = demo_server.workdir / "var" / "clouds.yaml"
+    clouds_yaml = demo_server.workdir / "clouds.yaml"  # the server's CATALOG_VAR_DIR
     assert f"OS_CLIENT_CONFIG_FILE={clouds_yaml}" in output
     assert clouds_yaml.stat().st_mode & 0o077 == 0  # it holds the admin's password
     cli = OpenStackCLI(clouds_yaml, "vitrine", lambda capability: True)

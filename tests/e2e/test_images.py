@@ -39,8 +39,7 @@ def test_create_with_properties(deployment, alice):
     status, stored = deployment.http("GET", f"/v2/images/{image['id']}", deployment.token("alice"))
     assert status == 200
     assert stored["os_distro"] == "cirros" and stored["disk_format"] == "qcow2"
-    assert stored["owner"] == deployment.images.projects.get("project-a", stored["owner"])
-    assert stored["owner"] == image["owner"]
+    assert stored["owner"] == image["owner"] == deployment.identity.projects["project-a"]
 
 
 def test_show(deployment, alice):
