@@ -226,6 +226,8 @@ REST_FRAMEWORK = {
     # media-type rules differ per route and the data routes must never be parsed at all.
     "DEFAULT_PARSER_CLASSES": [],
     "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
+    # Glance ignores Accept; so must we, or real clients get 406s (see the class).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "catalog.api.negotiation.IgnoreAcceptNegotiation",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

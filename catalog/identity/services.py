@@ -246,5 +246,14 @@ def _scope_project(scope: dict | None, user, parent: Token | None) -> Project:
     return project
 
 
+def find_project(project_id: str) -> Project | None:
+    return Project.objects.filter(pk=project_id[:64]).first()
+
+
+def list_projects(name: str | None = None):
+    projects = Project.objects.filter(domain_id=DEFAULT_DOMAIN["id"])
+    return projects.filter(name=name) if name is not None else projects
+
+
 def revoke(token: Token) -> None:
     token.delete()

@@ -111,17 +111,14 @@ class TokensView(IdentityView):
     def _subject_token(self, request):
         """The token named by ``X-Subject-Token``, if the caller may see it: an admin may
         see any token, a user their own (Keystone's admin_or_token_subject)."""
-        caller = services.token_with_roles(request.headers.get("X-Auth-Token", "").strip())
-        if caller is None:
-            raise Unauthorized("The request you have made requires authentication.")
+        caller_token, caller_roles = caller_of(request)
         subject_raw = request.headers.get("X-Subject-Token", "").strip()
         if not subject_raw:
             raise BadRequest("The X-Subject-Token header is required.")
         subject = services.token_with_roles(subject_raw)
         if subject is None:
             raise NotFound("Could not find token (it is unknown, expired or revoked).")
-        caller_token, caller_roles = caller
-        if "admin" not in expand_roles(caller_roles) and caller_token.user_id != subject[0].user_id:
+        if "admin" not in caller_roles and caller_token.user_id != subject[0].user_id:
             raise Forbidden("You are not authorized to validate or revoke this token.")
         return subject[0]
 
@@ -134,6 +131,53 @@ class TokensView(IdentityView):
             )
         roles = services.project_roles(token.user, token.project)
         return JsonResponse(wire.token_body(token, roles, catalog), status=status)
+
+
+def caller_of(request):
+    """The (token, roles) of the ``X-Auth-Token`` caller; 401 without a valid one."""
+    caller = services.token_with_roles(request.headers.get("X-Auth-Token", "").strip())
+    if caller is None:
+        raise Unauthorized("The request you have made requires authentication.")
+    return caller[0], expand_roles(caller[1])
+
+
+class ProjectListView(IdentityView):
+    """``GET /identity/v3/projects[?name=]``: admins only, as in Keystone. The CLI asks it
+    (after a 403 on the project itself) before sharing an image; a 403 here makes it use
+    the project id as given."""
+
+    http_method_names = ["get"]
+
+    def get(self, request):
+        _, roles = caller_of(request)
+        if "admin" not in roles:
+            raise Forbidden("You are not authorized to list projects.")
+        projects = services.list_projects(name=request.GET.get("name"))
+        url = identity_url(request)
+        return JsonResponse(
+            {
+                "projects": [wire.project_body(p, url) for p in projects],
+                "links": {"self": f"{url}/v3/projects", "next": None, "previous": None},
+            }
+        )
+
+
+class ProjectView(IdentityView):
+    """``GET /identity/v3/projects/{id}``: what the CLI asks before sharing an image with a
+    project (``openstack image add project``). Keystone's rule: an admin, or a member of the
+    project; anyone else gets 403, and the CLI then uses the id as given."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, project_id):
+        caller_token, caller_roles = caller_of(request)
+        project = services.find_project(project_id)
+        if "admin" not in caller_roles:
+            if project is None or not services.project_roles(caller_token.user, project):
+                raise Forbidden("You are not authorized to see this project.")
+        if project is None:
+            raise NotFound(f"Could not find project: {project_id}.")
+        return JsonResponse({"project": wire.project_body(project, identity_url(request))})
 
 
 def not_found(request, *args, **kwargs):

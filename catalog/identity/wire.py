@@ -172,6 +172,21 @@ def token_body(token, role_names, catalog: list[dict] | None) -> dict:
     return {"token": body}
 
 
+def project_body(project, identity_url: str) -> dict:
+    """A project as Keystone's ``GET /v3/projects/{id}`` shows it."""
+    return {
+        "id": project.id,
+        "name": project.name,
+        "description": project.description,
+        "domain_id": project.domain_id,
+        "enabled": project.enabled,
+        "is_domain": False,
+        "parent_id": project.domain_id,
+        "tags": [],
+        "links": {"self": f"{identity_url}/v3/projects/{project.id}"},
+    }
+
+
 def version_document(identity_url: str) -> dict:
     """One entry of Keystone's version discovery (``GET /identity/v3``)."""
     return {

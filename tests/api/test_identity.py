@@ -281,3 +281,26 @@ def test_deploy_check_warns_about_keystone_over_plain_http(settings):
 def test_paths_that_only_start_like_identity_are_the_image_apis_404(anonymous):
     error = assert_status(anonymous.get("/identityx"), 404).json()["error"]
     assert "details" in error and "title" not in error
+
+
+def test_project_is_shown_to_its_members_and_admins_only(admin, alice, bob, project_a):
+    path = f"/identity/v3/projects/{project_a.id}"
+    project = assert_status(alice.get(path), 200).json()["project"]
+    assert (project["id"], project["name"], project["domain_id"]) == (
+        project_a.id,
+        "project-a",
+        "default",
+    )
+    assert_status(admin.get(path), 200)
+    keystone_error(bob.get(path), 403)
+    keystone_error(bob.get("/identity/v3/projects/" + "f" * 32), 403)
+    keystone_error(admin.get("/identity/v3/projects/" + "f" * 32), 404)
+    keystone_error(ApiClient(None, None, "anonymous").get(path), 401)
+
+
+def test_projects_are_listed_for_admins_only(admin, alice, project_a, project_b):
+    projects = assert_status(admin.get("/identity/v3/projects"), 200).json()["projects"]
+    assert {"project-a", "project-b"} <= {p["name"] for p in projects}
+    named = admin.get("/identity/v3/projects", name="project-b").json()["projects"]
+    assert [p["id"] for p in named] == [project_b.id]
+    keystone_error(alice.get("/identity/v3/projects", name="project-b"), 403)

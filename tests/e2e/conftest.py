@@ -23,7 +23,7 @@ import pytest
 from catalog.identity import clouds_yaml
 from tests.livesrv import LiveServer, gunicorn_available
 
-from .clients import DRIVERS
+from .clients import CAPABILITIES, DRIVERS
 
 CLIENT_MODULES = ("openstack", "openstackclient", "glanceclient", "keystoneauth1")
 
@@ -52,13 +52,6 @@ PEOPLE = [
 ]
 SERVICE_ACCOUNT = ("vitrine", "service-secret", "service", "admin")
 
-# Routes some client calls need that the server may not serve yet (they come with other
-# issues): name -> (method, path, the issue that adds it). A probe that answers 404 or 405
-# means "not served", and the calls that need it skip with that reason.
-CAPABILITIES = {
-    "image-schema": ("GET", "/v2/schemas/image", "issue 3"),
-}
-
 
 @dataclass
 class Deployment:
@@ -68,17 +61,32 @@ class Deployment:
     clouds_yaml: Path
     _capabilities: dict = field(default_factory=dict)
 
-    def token(self, name: str) -> str:
-        user, password, project, _ = next(p for p in PEOPLE if p[0] == name)
-        return self.identity.password_token(user, password, project)
+    _tokens: dict = field(default_factory=dict)
 
-    def http(self, method: str, path: str, token: str, body=None):
-        """A plain HTTP call to the image API: the oracle the clients are checked against."""
+    def token(self, name: str) -> str:
+        if name not in self._tokens:
+            user, password, project, _ = next(p for p in PEOPLE if p[0] == name)
+            self._tokens[name] = self.identity.password_token(user, password, project)
+        return self._tokens[name]
+
+    def project_id(self, name: str) -> str:
+        return self.identity.projects[name]
+
+    def http(self, method: str, path: str, token: str, body=None, data: bytes | None = None):
+        """A plain HTTP call to the image API: the oracle the clients are checked against.
+        ``body`` is sent as JSON, ``data`` as application/octet-stream."""
         request = urllib.request.Request(
             f"{self.images.url}{path}",
-            data=json.dumps(body).encode() if body is not None else None,
+            data=data
+            if data is not None
+            else json.dumps(body).encode()
+            if body is not None
+            else None,
             method=method,
-            headers={"X-Auth-Token": token, "Content-Type": "application/json"},
+            headers={
+                "X-Auth-Token": token,
+                "Content-Type": "application/octet-stream" if data else "application/json",
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
@@ -89,9 +97,9 @@ class Deployment:
 
     def has(self, capability: str) -> bool:
         if capability not in self._capabilities:
-            method, path, _ = CAPABILITIES[capability]
+            method, path, _, missing = CAPABILITIES[capability]
             status, _ = self.http(method, path, self.token("alice"))
-            self._capabilities[capability] = status not in (404, 405)
+            self._capabilities[capability] = status not in missing
         return self._capabilities[capability]
 
 
@@ -176,3 +184,8 @@ def alice(deployment, driver_name):
 @pytest.fixture
 def carol(deployment, driver_name):
     return client_for(deployment, driver_name, "carol")
+
+
+@pytest.fixture
+def bob(deployment, driver_name):
+    return client_for(deployment, driver_name, "bob")
