@@ -57,6 +57,8 @@ class OpenStackCLI(Driver):
 
     name = "openstack-cli"
     executable = Path(sys.executable).with_name("openstack")
+    # `image set --tag` and `image unset --tag` send a JSON patch of the image.
+    requires = {"add_tag": "image-update", "remove_tag": "image-update"}
 
     def run(self, *args: str, json_output: bool = True):
         command = [str(self.executable), "--os-cloud", self.cloud, *args]
@@ -87,8 +89,6 @@ class OpenStackCLI(Driver):
             {"id": f"v{v['Version']}", "status": v["Status"], "url": v["Endpoint"]} for v in found
         ]
 
-    requires = {"add_tag": "image-update", "remove_tag": "image-update"}
-
     def create(
         self, name: str, properties: dict | None = None, file: Path | None = None, **attributes
     ) -> dict:
@@ -114,7 +114,7 @@ class OpenStackCLI(Driver):
         self.run("image", "save", "--file", str(path), image_id, json_output=False)
 
     def add_tag(self, image_id: str, tag: str) -> None:
-        self.require("add_tag")  # `image set --tag` sends a JSON patch
+        self.require("add_tag")
         self.run("image", "set", "--tag", tag, image_id, json_output=False)
 
     def remove_tag(self, image_id: str, tag: str) -> None:
