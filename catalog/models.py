@@ -60,6 +60,21 @@ class Image(models.Model):
             models.Index(fields=["visibility", "deleted"], name="image_visibility"),
             models.Index(fields=["name"], name="image_name"),
             models.Index(fields=["status"], name="image_status"),
+            # List pages walk these in order (keyset pagination). Partial indexes, because
+            # Django writes deleted=False as `NOT deleted`, which SQLite cannot match to a
+            # leading `deleted` column (the index above then goes unused there).
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="image_list_created",
+                condition=models.Q(deleted=False),
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="image_list_updated",
+                condition=models.Q(deleted=False),
+            ),
+            # The size_min / size_max range filters.
+            models.Index(fields=["size"], name="image_size"),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from catalog.api import errors, versions
 
@@ -9,6 +10,8 @@ urlpatterns = [
     path("v2/", include("catalog.api.urls")),
     path("identity", include("catalog.identity.urls")),
     path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
 ]
 
 handler400 = errors.handler400

@@ -1,11 +1,14 @@
 from django.urls import path
 
+from catalog.schemas import SCHEMAS
+
 from . import (
     views_approvals,
     views_image_actions,
     views_image_data,
     views_images,
     views_members,
+    views_schemas,
     views_usage,
 )
 
@@ -15,12 +18,12 @@ urlpatterns = [
     path("images/<str:image_id>/file", views_image_data.ImageFileView.as_view(), name="image-file"),
     path(
         "images/<str:image_id>/actions/deactivate",
-        views_image_actions.ImageActionView.as_view(action="deactivate"),
+        views_image_actions.DeactivateView.as_view(),
         name="image-deactivate",
     ),
     path(
         "images/<str:image_id>/actions/reactivate",
-        views_image_actions.ImageActionView.as_view(action="reactivate"),
+        views_image_actions.ReactivateView.as_view(),
         name="image-reactivate",
     ),
     path(
@@ -58,4 +61,13 @@ urlpatterns += [
         views_approvals.MemberInvitationsView.as_view(),
         name="member-invitations",
     ),
+]
+
+urlpatterns += [
+    path(
+        f"schemas/{name}",
+        views_schemas.SchemaView.as_view(schema_name=name),
+        name=f"schema-{name}",
+    )
+    for name in SCHEMAS
 ]

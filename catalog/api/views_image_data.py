@@ -8,11 +8,13 @@ empty body (it limits its stream to ``CONTENT_LENGTH``), so the server's de-chun
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from catalog import streams
 from catalog.exceptions import BadRequest, CatalogError, UnsupportedMediaType
 from catalog.services import image_data
 
+from . import openapi
 from .base import CatalogAPIView
 
 OCTET_STREAM = "application/octet-stream"
@@ -88,9 +90,31 @@ class BlobResponse(StreamingHttpResponse):
             self["Content-Range"] = download.byte_range.content_range
 
 
+BINARY = {"type": "string", "format": "binary"}
+SIZE_HEADER = OpenApiParameter(
+    "x-openstack-image-size",
+    int,
+    OpenApiParameter.HEADER,
+    description="The size the client will send (else Content-Length).",
+)
+STORE_HEADER = OpenApiParameter(
+    "X-Image-Meta-Store", str, OpenApiParameter.HEADER, description="Store id (multi-store)."
+)
+
+
 class ImageFileView(CatalogAPIView):
     http_method_names = ["get", "put"]
 
+    @extend_schema(
+        operation_id="images_file_upload",
+        summary="Upload image data (streamed; inspected, hashed, size- and quota-checked)",
+        request={"application/octet-stream": BINARY},
+        parameters=[SIZE_HEADER, STORE_HEADER],
+        responses={
+            204: OpenApiResponse(description="Stored; the image is active."),
+            **openapi.errors(400, 401, 403, 404, 409, 410, 413, 415, 503),
+        },
+    )
     def put(self, request, image_id):
         content_type = request.META.get("CONTENT_TYPE", "")
         if content_type.split(";")[0].strip().lower() != OCTET_STREAM:
@@ -105,6 +129,19 @@ class ImageFileView(CatalogAPIView):
         )
         return HttpResponse(status=204)
 
+    @extend_schema(
+        operation_id="images_file_download",
+        summary="Download image data (a single Range gives 206)",
+        parameters=[
+            OpenApiParameter("Range", str, OpenApiParameter.HEADER, description="bytes=a-b")
+        ],
+        responses={
+            (200, "application/octet-stream"): BINARY,
+            (206, "application/octet-stream"): BINARY,
+            204: OpenApiResponse(description="The image has no data."),
+            **openapi.errors(400, 401, 403, 404, 416, 503),
+        },
+    )
     def get(self, request, image_id):
         download = image_data.open_data(
             self.ctx,
