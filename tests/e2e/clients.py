@@ -18,12 +18,13 @@ import pytest
 
 # Routes some client calls need that the server may not serve yet (they come with other
 # issues): name -> (method, path, the issue that adds it, the statuses that mean "not
-# served"). The calls that need a missing one skip, saying which route they wait for.
+# served"). The calls that need a missing one skip, saying which route they wait for; a new
+# capability (say, interoperable import) is one line here and a ``requires`` entry.
 CAPABILITIES = {
     "image-schema": ("GET", "/v2/schemas/image", "issue 3", (404,)),
     "member-schema": ("GET", "/v2/schemas/member", "issue 3", (404,)),
-    # JSON-patch updates (the CLI's `image set --tag`, `image unset`): the route exists, so
-    # "not served" is a 405; once served, this probe gets a 4xx about the request instead.
+    # JSON-patch updates: the route exists, so "not served" is a 405; once served, this
+    # probe gets a 4xx about the request instead.
     "image-update": ("PATCH", "/v2/images/00000000-0000-4000-8000-000000000000", "issue 3", (405,)),
 }
 
@@ -57,8 +58,8 @@ class OpenStackCLI(Driver):
 
     name = "openstack-cli"
     executable = Path(sys.executable).with_name("openstack")
-    # `image set --tag` and `image unset --tag` send a JSON patch of the image.
-    requires = {"add_tag": "image-update", "remove_tag": "image-update"}
+    # `image set` sends a JSON patch of the image (`image unset --tag` uses the tag route).
+    requires = {"add_tag": "image-update", "set_properties": "image-update"}
 
     def run(self, *args: str, json_output: bool = True):
         command = [str(self.executable), "--os-cloud", self.cloud, *args]
@@ -103,8 +104,9 @@ class OpenStackCLI(Driver):
     def show(self, image_id: str) -> dict:
         return flatten_properties(self.run("image", "show", image_id))
 
-    def list(self) -> list[dict]:
-        rows = self.run("image", "list")
+    def list(self, name: str | None = None, tag: str | None = None) -> list[dict]:
+        filters = (["--name", name] if name else []) + (["--tag", tag] if tag else [])
+        rows = self.run("image", "list", *filters)
         return [{"id": r["ID"], "name": r["Name"], "status": r["Status"]} for r in rows]
 
     def delete(self, image_id: str) -> None:
@@ -118,8 +120,16 @@ class OpenStackCLI(Driver):
         self.run("image", "set", "--tag", tag, image_id, json_output=False)
 
     def remove_tag(self, image_id: str, tag: str) -> None:
-        self.require("remove_tag")
         self.run("image", "unset", "--tag", tag, image_id, json_output=False)
+
+    def set_properties(self, image_id: str, properties: dict) -> None:
+        self.require("set_properties")
+        args = [arg for k, v in properties.items() for arg in ("--property", f"{k}={v}")]
+        self.run("image", "set", *args, image_id, json_output=False)
+
+    def unset_property(self, image_id: str, key: str) -> None:
+        self.require("set_properties")
+        self.run("image", "unset", "--property", key, image_id, json_output=False)
 
     def deactivate(self, image_id: str) -> None:
         self.run("image", "set", "--deactivate", image_id, json_output=False)
@@ -145,6 +155,7 @@ def flatten_properties(image: dict) -> dict:
 
 class OpenStackSDK(Driver):
     name = "openstacksdk"
+    requires = {"set_properties": "image-update"}
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -185,8 +196,10 @@ class OpenStackSDK(Driver):
     def show(self, image_id: str) -> dict:
         return self._as_dict(self.call(self.connection.image.get_image, image_id))
 
-    def list(self) -> list[dict]:
-        return [self._as_dict(i) for i in self.call(lambda: list(self.connection.image.images()))]
+    def list(self, name: str | None = None, tag: str | None = None) -> list[dict]:
+        query = {k: v for k, v in (("name", name), ("tag", tag)) if v}
+        images = self.call(lambda: list(self.connection.image.images(**query)))
+        return [self._as_dict(i) for i in images]
 
     def delete(self, image_id: str) -> None:
         self.call(self.connection.image.delete_image, image_id, ignore_missing=False)
@@ -200,6 +213,17 @@ class OpenStackSDK(Driver):
 
     def remove_tag(self, image_id: str, tag: str) -> None:
         self.call(self.connection.image.remove_tag, image_id, tag)
+
+    def set_properties(self, image_id: str, properties: dict) -> None:
+        self.require("set_properties")
+        self.call(self.connection.image.update_image, image_id, **properties)
+
+    def unset_property(self, image_id: str, key: str) -> None:
+        self.require("set_properties")
+        # As the CLI does it: the SDK diffs the properties it is given against the image's.
+        image = self.call(self.connection.image.get_image, image_id)
+        remaining = {k: v for k, v in image.properties.items() if k != key}
+        self.call(self.connection.image.update_image, image, properties=remaining)
 
     def deactivate(self, image_id: str) -> None:
         self.call(self.connection.image.deactivate_image, image_id)
@@ -229,6 +253,7 @@ class GlanceClient(Driver):
         "list": "image-schema",
         "add_member": "member-schema",
         "accept": "member-schema",
+        "set_properties": "image-update",
     }
 
     def __init__(self, *args):
@@ -267,9 +292,11 @@ class GlanceClient(Driver):
         self.require("show")
         return dict(self.call(self.client.images.get, image_id))
 
-    def list(self) -> list[dict]:
+    def list(self, name: str | None = None, tag: str | None = None) -> list[dict]:
         self.require("list")
-        return [dict(i) for i in self.call(lambda: list(self.client.images.list()))]
+        filters = {k: v for k, v in (("name", name), ("tag", [tag] if tag else None)) if v}
+        images = self.call(lambda: list(self.client.images.list(filters=filters)))
+        return [dict(i) for i in images]
 
     def delete(self, image_id: str) -> None:
         self.call(self.client.images.delete, image_id)
@@ -288,6 +315,14 @@ class GlanceClient(Driver):
 
     def remove_tag(self, image_id: str, tag: str) -> None:
         self.call(self.client.image_tags.delete, image_id, tag)
+
+    def set_properties(self, image_id: str, properties: dict) -> None:
+        self.require("set_properties")
+        self.call(self.client.images.update, image_id, **properties)
+
+    def unset_property(self, image_id: str, key: str) -> None:
+        self.require("set_properties")
+        self.call(self.client.images.update, image_id, remove_props=[key])
 
     def deactivate(self, image_id: str) -> None:
         self.call(self.client.images.deactivate, image_id)

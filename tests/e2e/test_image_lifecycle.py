@@ -3,6 +3,7 @@ modes; every effect is checked over plain HTTP."""
 
 import hashlib
 import os
+import uuid
 
 MiB = 1024 * 1024
 
@@ -59,6 +60,24 @@ def test_add_and_remove_a_tag(deployment, alice):
     assert sorted(stored(deployment, image_id)["tags"]) == ["e2e-tag", "kept"]
     alice.remove_tag(image_id, "e2e-tag")
     assert stored(deployment, image_id)["tags"] == ["kept"]
+
+
+def test_set_and_unset_properties(deployment, alice):
+    image_id = new_image(deployment, "with-properties")
+    alice.set_properties(image_id, {"os_distro": "cirros", "e2e_note": "temporary"})
+    record = stored(deployment, image_id)
+    assert (record["os_distro"], record["e2e_note"]) == ("cirros", "temporary")
+    alice.unset_property(image_id, "e2e_note")
+    record = stored(deployment, image_id)
+    assert "e2e_note" not in record and record["os_distro"] == "cirros"
+
+
+def test_list_with_filters(deployment, alice):
+    marker = uuid.uuid4().hex[:8]
+    tagged = new_image(deployment, f"filtered-{marker}", tags=[f"tag-{marker}"])
+    other = new_image(deployment, f"other-{marker}")
+    assert [i["id"] for i in alice.list(name=f"other-{marker}")] == [other]
+    assert [i["id"] for i in alice.list(tag=f"tag-{marker}")] == [tagged]
 
 
 def test_deactivate_and_reactivate(deployment, alice):
