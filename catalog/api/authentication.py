@@ -16,7 +16,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         raw = request.META.get("HTTP_X_AUTH_TOKEN")
         if raw is None:
             return None
-        ctx = identity.context_for_token(raw.strip(), request_id=request.request_id)
+        ctx = identity.resolve_token(raw.strip(), request_id=request.request_id)
         if ctx is None:
             raise AuthenticationFailed()
         return (ctx.user_name, ctx)
