@@ -441,3 +441,13 @@ if CATALOG_IMPORT_CONVERT_TO not in ("", "raw", "qcow2", "vmdk"):
 # the most a page may hold (larger limits are silently clamped).
 CATALOG_LIMIT_PARAM_DEFAULT = env_int("CATALOG_LIMIT_PARAM_DEFAULT", 25, minimum=1)
 CATALOG_API_LIMIT_MAX = env_int("CATALOG_API_LIMIT_MAX", 1000, minimum=1)
+
+# glance-download (opt-in through CATALOG_ENABLED_IMPORT_METHODS): the image endpoints of other
+# regions when Vitrine is its own identity service, {"RegionTwo": "https://images.two:8000"}
+# (with an external Keystone they come from its catalog); and the property prefixes copied
+# from the remote image (Glance's [glance_download_properties] extra_properties).
+CATALOG_REMOTE_REGIONS = env_json_object("CATALOG_REMOTE_REGIONS")
+CATALOG_GLANCE_DOWNLOAD_PROPERTIES = env_list(
+    "CATALOG_GLANCE_DOWNLOAD_PROPERTIES",
+    ["hw_", "trait:", "os_distro", "os_secure_boot", "os_type"],
+)

@@ -219,3 +219,13 @@ def context_from_identity(identity: dict, request_id: str = "") -> RequestContex
         roles=expand_roles(identity["roles"]),
         request_id=request_id,
     )
+
+
+def user_catalog(raw: str) -> list[dict]:
+    """The service catalog of a user's token (``GET /v3/auth/catalog``), for calls made on the
+    user's behalf to other services (glance-download). Empty when Keystone refuses it."""
+    status, _, document = _keystone_request("GET", "/auth/catalog", {"X-Auth-Token": raw})
+    if status != 200 or not isinstance(document, dict):
+        return []
+    catalog = document.get("catalog")
+    return catalog if isinstance(catalog, list) else []
