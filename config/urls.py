@@ -8,6 +8,7 @@ urlpatterns = [
     path("versions", versions.VersionsView.as_view(), name="versions"),
     path("v2/", include("catalog.api.urls")),
     path("admin/", admin.site.urls),
+    path("catalog/", include("catalog.ui.urls")),
 ]
 
 handler400 = errors.handler400

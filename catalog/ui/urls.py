@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ui"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("project/", views.switch_project, name="switch-project"),
+]
