@@ -57,3 +57,11 @@ class Role(models.TextChoices):
     READER = "reader"
     MEMBER = "member"
     ADMIN = "admin"
+
+
+class PublicationStatus(models.TextChoices):
+    """The life of a publication request (Vitrine's approval workflow, not Glance's)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"

@@ -5,7 +5,14 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from .choices import ContainerFormat, DiskFormat, ImageStatus, MemberStatus, Visibility
+from .choices import (
+    ContainerFormat,
+    DiskFormat,
+    ImageStatus,
+    MemberStatus,
+    PublicationStatus,
+    Visibility,
+)
 
 
 def new_image_id() -> str:
@@ -123,3 +130,62 @@ class ImageMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} ({self.status})"
+
+
+class ProjectQuota(models.Model):
+    """A project's quota overrides; a null limit means "the default from settings".
+
+    Keyed by the project id as images carry it (``Image.owner``), not by a foreign key: with
+    an external Keystone the projects are not rows of this database. The row is also the
+    lock that serialises a project's quota checks (``catalog.quotas.lock_project``), so a
+    row with no override exists for every project that has written images.
+    """
+
+    project_id = models.CharField(max_length=255, unique=True)
+    # Limits in Glance's units: MiB for the two sizes, images for the two counts; -1 means
+    # unlimited (Keystone unified limits' convention).
+    image_size_total = models.BigIntegerField(null=True, blank=True)
+    image_stage_total = models.BigIntegerField(null=True, blank=True)
+    image_count_total = models.BigIntegerField(null=True, blank=True)
+    image_count_uploading = models.BigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project_id"]
+
+    def __str__(self) -> str:
+        return f"quota of {self.project_id}"
+
+
+class PublicationRequest(models.Model):
+    """An owner's request to make an image public, and the admin's decision about it.
+
+    Making an image public stays admin-only (Glance's ``publicize_image``); this record is how
+    an owner asks, and how the decision (who, when, why) is kept.
+    """
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="publication_requests")
+    project_id = models.CharField(max_length=255, db_index=True)
+    requested_by = models.CharField(max_length=255)
+    message = models.TextField(blank=True, default="")
+    status = models.CharField(
+        max_length=20, choices=PublicationStatus.choices, default=PublicationStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.CharField(max_length=255, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image"],
+                condition=models.Q(status="pending"),
+                name="one_pending_publication_request",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="publication_status")]
+
+    def __str__(self) -> str:
+        return f"publication of {self.image_id} ({self.status})"

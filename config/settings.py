@@ -263,3 +263,12 @@ CATALOG_USER_STORAGE_QUOTA = env_int("CATALOG_USER_STORAGE_QUOTA", 0, minimum=0)
 CATALOG_ENABLED_IMPORT_METHODS = env_list(
     "CATALOG_ENABLED_IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"]
 )
+
+# --- Per-project quotas (issue 6) --------------------------------------------------------
+# Defaults of Glance's four unified-limit quotas, for projects without an override (set by
+# admins in the Django admin or with `manage.py project_quota`). Sizes in MiB, counts in
+# images, as Glance reports them in /v2/info/usage; -1 means unlimited.
+CATALOG_QUOTA_IMAGE_SIZE_TOTAL = env_int("CATALOG_QUOTA_IMAGE_SIZE_TOTAL", -1, minimum=-1)
+CATALOG_QUOTA_IMAGE_STAGE_TOTAL = env_int("CATALOG_QUOTA_IMAGE_STAGE_TOTAL", -1, minimum=-1)
+CATALOG_QUOTA_IMAGE_COUNT_TOTAL = env_int("CATALOG_QUOTA_IMAGE_COUNT_TOTAL", -1, minimum=-1)
+CATALOG_QUOTA_IMAGE_COUNT_UPLOADING = env_int("CATALOG_QUOTA_IMAGE_COUNT_UPLOADING", -1, minimum=-1)

@@ -4,11 +4,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog import domain, policy
+from catalog import domain, policy, queries, quotas
 from catalog.choices import ImageStatus, Visibility
 from catalog.context import RequestContext
 from catalog.exceptions import Conflict, Forbidden, InvalidTransition, NotFound
-from catalog.models import Image, ImageProperty, ImageTag
+from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
@@ -46,6 +46,8 @@ def create_image(ctx: RequestContext, body) -> Image:
         image.id = image_id.lower()
     try:
         with transaction.atomic():
+            # Under the project's quota lock, so concurrent creates cannot pass the limit.
+            quotas.reserve_image_count(owner)
             image.save(force_insert=True)
             ImageTag.objects.bulk_create(ImageTag(image=image, value=t) for t in new.tags)
             ImageProperty.objects.bulk_create(
@@ -91,7 +93,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
     with transaction.atomic():
         image = (
             Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
-            if isinstance(image_id, str) and len(image_id) <= 36
+            if queries.is_lookup_id(image_id)
             else None
         )
         if image is None:
@@ -103,3 +105,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
             transition(image, ImageStatus.DELETED)
         except InvalidTransition:
             raise NotFound(message) from None
+        # Glance soft-deletes the memberships with the image.
+        ImageMember.objects.filter(image=image, deleted=False).update(
+            deleted=True, updated_at=image.updated_at
+        )

@@ -1,0 +1,157 @@
+"""Vitrine's own routes (outside Glance's paths, under ``/v2/x-vitrine/``): publication
+requests, and the shared images waiting for the caller's project to decide.
+
+- ``POST /v2/x-vitrine/images/{id}/publication-requests`` ``{"message": "..."}`` (optional):
+  201 with the request; the owner project's members (and admins) may ask. 409 when the image
+  is already public or a request is pending.
+- ``GET  /v2/x-vitrine/images/{id}/publication-requests``: that image's requests.
+- ``GET  /v2/x-vitrine/publication-requests[?status=pending|approved|rejected]``: admins see
+  all requests, others their project's.
+- ``GET  /v2/x-vitrine/member-invitations[?status=pending|accepted|rejected|all]`` (default
+  pending): images shared with the caller's project, each with the membership to decide on
+  (decide with ``PUT /v2/images/{id}/members/{project}``).
+
+Admins approve or reject requests in the Django admin.
+"""
+
+from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+from catalog.choices import MemberStatus, PublicationStatus
+from catalog.exceptions import BadRequest
+from catalog.models import PublicationRequest
+from catalog.services import members as member_service
+from catalog.services import publication
+
+from .base import CatalogAPIView, has_body
+from .parsing import json_body
+from .serializers import isotime, serialize_image
+from .views_members import serialize_member
+
+_STRING = {"type": "string"}
+_NULLABLE_STRING = {"type": "string", "nullable": True}
+PUBLICATION_REQUEST_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "image_id": _STRING,
+        "project_id": _STRING,
+        "status": {"type": "string", "enum": list(PublicationStatus.values)},
+        "message": _STRING,
+        "requested_by": _STRING,
+        "created_at": _STRING,
+        "decided_by": _STRING,
+        "decided_at": _NULLABLE_STRING,
+        "decision_reason": _STRING,
+    },
+}
+_REQUEST_LIST = {
+    "type": "object",
+    "properties": {"publication_requests": {"type": "array", "items": PUBLICATION_REQUEST_SCHEMA}},
+}
+_INVITATIONS = {
+    "type": "object",
+    "properties": {
+        "invitations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"image": {"type": "object"}, "member": {"type": "object"}},
+            },
+        }
+    },
+}
+
+
+def serialize_publication_request(request: PublicationRequest) -> dict:
+    return {
+        "id": request.pk,
+        "image_id": request.image_id,
+        "project_id": request.project_id,
+        "status": request.status,
+        "message": request.message,
+        "requested_by": request.requested_by,
+        "created_at": isotime(request.created_at),
+        "decided_by": request.decided_by,
+        "decided_at": isotime(request.decided_at),
+        "decision_reason": request.decision_reason,
+    }
+
+
+def _request_list(requests) -> JsonResponse:
+    return JsonResponse(
+        {"publication_requests": [serialize_publication_request(r) for r in requests]}
+    )
+
+
+def _status_param(request, allowed, default):
+    value = request.query_params.get("status", default)
+    if value == "all":
+        return None
+    if value not in allowed:
+        raise BadRequest(
+            f"Invalid status value: {value}. Expected one of: {', '.join(allowed)}, all"
+        )
+    return value
+
+
+class ImagePublicationRequestsView(CatalogAPIView):
+    """Vitrine extension: ask for an image to be made public (owner project), or see the
+    image's requests and their decisions."""
+
+    http_method_names = ["get", "post"]
+
+    @extend_schema(
+        operation_id="x_vitrine_image_publication_requests_list",
+        responses={200: OpenApiResponse(response=_REQUEST_LIST)},
+    )
+    def get(self, request, image_id):
+        return _request_list(publication.requests_for_image(self.ctx, image_id))
+
+    @extend_schema(
+        operation_id="x_vitrine_image_publication_requests_create",
+        request={"application/json": {"type": "object", "properties": {"message": _STRING}}},
+        responses={201: OpenApiResponse(response=PUBLICATION_REQUEST_SCHEMA)},
+    )
+    def post(self, request, image_id):
+        body = json_body(request, expect=(dict,)) if has_body(request) else {}
+        created = publication.request_publication(self.ctx, image_id, body.get("message", ""))
+        return JsonResponse(serialize_publication_request(created), status=201)
+
+
+class PublicationRequestsView(CatalogAPIView):
+    """Vitrine extension: publication requests (all for admins, the project's for others)."""
+
+    http_method_names = ["get"]
+
+    @extend_schema(
+        operation_id="x_vitrine_publication_requests_list",
+        parameters=[OpenApiParameter("status", str, enum=[*PublicationStatus.values, "all"])],
+        responses={200: OpenApiResponse(response=_REQUEST_LIST)},
+    )
+    def get(self, request):
+        status = _status_param(request, PublicationStatus.values, "all")
+        return _request_list(publication.requests_visible_to(self.ctx, status))
+
+
+class MemberInvitationsView(CatalogAPIView):
+    """Vitrine extension: images shared with the caller's project, with the membership to
+    accept or reject (default: those still pending)."""
+
+    http_method_names = ["get"]
+
+    @extend_schema(
+        operation_id="x_vitrine_member_invitations_list",
+        parameters=[OpenApiParameter("status", str, enum=[*MemberStatus.values, "all"])],
+        responses={200: OpenApiResponse(response=_INVITATIONS)},
+    )
+    def get(self, request):
+        status = _status_param(request, MemberStatus.values, MemberStatus.PENDING)
+        rows = member_service.invitations(self.ctx, status)
+        return JsonResponse(
+            {
+                "invitations": [
+                    {"image": serialize_image(r.image), "member": serialize_member(r)} for r in rows
+                ]
+            }
+        )

@@ -1,0 +1,102 @@
+"""Image sharing routes: ``/v2/images/{id}/members`` and ``/v2/images/{id}/members/{m}``."""
+
+from django.http import HttpResponse, JsonResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+
+from catalog import sharing
+from catalog.models import ImageMember
+from catalog.services import members as member_service
+
+from .base import CatalogAPIView
+from .parsing import json_body
+from .serializers import isotime
+
+SCHEMA_MEMBER = "/v2/schemas/member"
+SCHEMA_MEMBERS = "/v2/schemas/members"
+
+# The JSON Schemas of /v2/schemas/member(s) carry Glance's "name" and "links" keys, which are
+# not OpenAPI schema keywords: the API description gets their properties only.
+MEMBER_OPENAPI = {"type": "object", "properties": sharing.member_schema()["properties"]}
+MEMBERS_OPENAPI = {
+    "type": "object",
+    "properties": {
+        "members": {"type": "array", "items": MEMBER_OPENAPI},
+        "schema": {"type": "string"},
+    },
+}
+_MEMBER = OpenApiResponse(response=MEMBER_OPENAPI, description="An image member.")
+_MEMBERS = OpenApiResponse(response=MEMBERS_OPENAPI, description="Image members.")
+
+
+def serialize_member(row: ImageMember) -> dict:
+    """A membership as Glance shows it."""
+    return {
+        "member_id": row.member,
+        "image_id": row.image_id,
+        "status": row.status,
+        "created_at": isotime(row.created_at),
+        "updated_at": isotime(row.updated_at),
+        "schema": SCHEMA_MEMBER,
+    }
+
+
+class MemberListView(CatalogAPIView):
+    """The members of a shared image (a member project sees only its own row); adding one
+    answers 200 with the new member, status ``pending``."""
+
+    http_method_names = ["get", "post"]
+
+    @extend_schema(operation_id="image_members_list", responses={200: _MEMBERS})
+    def get(self, request, image_id):
+        rows = member_service.list_members(self.ctx, image_id)
+        return JsonResponse(
+            {"members": [serialize_member(r) for r in rows], "schema": SCHEMA_MEMBERS}
+        )
+
+    @extend_schema(
+        operation_id="image_members_create",
+        request={
+            "application/json": {"type": "object", "properties": {"member": {"type": "string"}}}
+        },
+        responses={200: _MEMBER},
+    )
+    def post(self, request, image_id):
+        member_id = sharing.parse_new_member(json_body(request))
+        row = member_service.add_member(self.ctx, image_id, member_id)
+        # 200, not 201: Glance's status for a new member.
+        return JsonResponse(serialize_member(row))
+
+
+class MemberDetailView(CatalogAPIView):
+    """One member: its decision is changed by the member project only, and the owner project
+    removes it."""
+
+    http_method_names = ["get", "put", "delete"]
+
+    @extend_schema(operation_id="image_members_retrieve", responses={200: _MEMBER})
+    def get(self, request, image_id, member_id):
+        return JsonResponse(
+            serialize_member(member_service.get_member(self.ctx, image_id, member_id))
+        )
+
+    @extend_schema(
+        operation_id="image_members_update",
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "string", "enum": ["pending", "accepted", "rejected"]}
+                },
+            }
+        },
+        responses={200: _MEMBER},
+    )
+    def put(self, request, image_id, member_id):
+        status = sharing.parse_member_status(json_body(request))
+        row = member_service.set_member_status(self.ctx, image_id, member_id, status)
+        return JsonResponse(serialize_member(row))
+
+    @extend_schema(operation_id="image_members_destroy", responses={204: None})
+    def delete(self, request, image_id, member_id):
+        member_service.remove_member(self.ctx, image_id, member_id)
+        return HttpResponse(status=204)

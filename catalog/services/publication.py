@@ -1,0 +1,110 @@
+"""The approval workflow: owners ask for their image to be made public, admins decide.
+
+Publishing stays admin-only (Glance's ``publicize_image``); a request records who asked, and
+the decision records who decided, when and why. Approval publishes through
+``set_visibility``, with the deciding admin's context, so policy applies as for the API.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from catalog import domain, policy, queries
+from catalog.choices import PublicationStatus, Visibility
+from catalog.context import RequestContext
+from catalog.exceptions import BadRequest, Conflict, NotFound
+from catalog.models import PublicationRequest
+
+from .visibility import set_visibility
+
+MESSAGE_MAX_LENGTH = 2000
+
+
+def check_note(text, what: str, *, required: bool = False) -> str:
+    """A free-text note (request message, decision reason): optional text, bounded."""
+    if text is None:
+        text = ""
+    if not isinstance(text, str):
+        raise BadRequest(f"{what} must be a string.")
+    text = text.strip()
+    if required and not text:
+        raise BadRequest(f"{what} is required.")
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise BadRequest(f"{what} can't be longer than {MESSAGE_MAX_LENGTH} characters.")
+    domain.check_text(text, what)
+    return text
+
+
+def request_publication(ctx: RequestContext, image_id: str, message="") -> PublicationRequest:
+    """File a request to make ``image_id`` public (owner project members, and admins)."""
+    message = check_note(message, "The message")
+    with transaction.atomic():
+        image = queries.get_visible_image(ctx, image_id, rule="modify_image", for_update=True)
+        if image.visibility == Visibility.PUBLIC:
+            raise Conflict(f"Image {image_id} is already public.")
+        if image.publication_requests.filter(status=PublicationStatus.PENDING).exists():
+            raise Conflict(f"A publication request for image {image_id} is already pending.")
+        try:
+            with transaction.atomic():
+                return PublicationRequest.objects.create(
+                    image=image,
+                    project_id=image.owner or "",
+                    requested_by=ctx.user_name or ctx.user_id or "",
+                    message=message,
+                    created_at=timezone.now().replace(microsecond=0),
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"A publication request for image {image_id} is already pending."
+            ) from None
+
+
+def requests_visible_to(ctx: RequestContext, status: str | None = None) -> QuerySet:
+    """Admins see every request; others the requests about their project's images."""
+    policy.enforce(ctx, "get_images")
+    requests = PublicationRequest.objects.all()
+    if not ctx.is_admin:
+        requests = requests.filter(project_id=ctx.project_id)
+    if status is not None:
+        if status not in PublicationStatus.values:
+            raise BadRequest(
+                f"Invalid status value: {status}. Expected one of: "
+                + ", ".join(PublicationStatus.values)
+            )
+        requests = requests.filter(status=status)
+    return requests.order_by("-created_at", "-id")
+
+
+def requests_for_image(ctx: RequestContext, image_id: str) -> QuerySet:
+    image = queries.get_visible_image(ctx, image_id)
+    return requests_visible_to(ctx).filter(image=image)
+
+
+def _decide(ctx, request_id, status: str, reason: str, publish: bool) -> PublicationRequest:
+    policy.enforce(ctx, "publicize_image")
+    with transaction.atomic():
+        request = PublicationRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise NotFound(f"Publication request {request_id} not found.")
+        if request.status != PublicationStatus.PENDING:
+            raise Conflict(f"Publication request {request_id} was already {request.status}.")
+        if publish:
+            set_visibility(ctx, request.image_id, Visibility.PUBLIC)
+        request.status = status
+        request.decided_by = ctx.user_name or ctx.user_id or ""
+        request.decided_at = timezone.now().replace(microsecond=0)
+        request.decision_reason = reason
+        request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        return request
+
+
+def approve(ctx: RequestContext, request_id, reason: str = "") -> PublicationRequest:
+    """Publish the image and record the approval (admins only)."""
+    reason = check_note(reason, "The reason")
+    return _decide(ctx, request_id, PublicationStatus.APPROVED, reason, publish=True)
+
+
+def reject(ctx: RequestContext, request_id, reason: str) -> PublicationRequest:
+    """Record a refusal; a reason is required so the owner learns why."""
+    reason = check_note(reason, "The reason", required=True)
+    return _decide(ctx, request_id, PublicationStatus.REJECTED, reason, publish=False)
