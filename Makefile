@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve install install-test migrate demo test lint format clean
+.PHONY: run worker serve install install-test migrate demo test lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,16 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py ensure_demo
 
+# The background worker (imports) runs beside the web server and stops with it.
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
 		--worker-class gthread --workers 2 --threads 8 --timeout 0 --access-logfile -
+
+worker: migrate
+	$(BIN)/python manage.py run_worker
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -49,3 +49,48 @@ def unsafe_production_settings(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register()
+def image_store_configuration(app_configs, **kwargs):
+    """CATALOG_STORES / CATALOG_DEFAULT_STORE must describe usable stores."""
+    from django.core.checks import Error
+    from django.core.exceptions import ImproperlyConfigured
+
+    from catalog import stores
+
+    try:
+        stores.default_store()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), hint="See 'Image data' in README.md.", id="catalog.E010")]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def exposed_store_locations(app_configs, **kwargs):
+    if settings.CATALOG_SHOW_MULTIPLE_LOCATIONS or settings.CATALOG_SHOW_IMAGE_DIRECT_URL:
+        return [
+            Warning(
+                "Image locations are shown to API callers: store URLs reveal the storage "
+                "layout (OSSN-0065, OSSN-0090).",
+                hint="Unset CATALOG_SHOW_MULTIPLE_LOCATIONS and CATALOG_SHOW_IMAGE_DIRECT_URL.",
+                id="catalog.W010",
+            )
+        ]
+    return []
+
+
+@register()
+def conversion_tools(app_configs, **kwargs):
+    from catalog import conversion
+
+    if settings.CATALOG_IMPORT_CONVERT_TO and not conversion.available():
+        return [
+            Warning(
+                f"CATALOG_IMPORT_CONVERT_TO={settings.CATALOG_IMPORT_CONVERT_TO} but "
+                "qemu-img is not installed: imports are stored unconverted.",
+                hint="Install Debian's qemu-utils package (apt-get install qemu-utils).",
+                id="catalog.W020",
+            )
+        ]
+    return []

@@ -60,6 +60,21 @@ class Image(models.Model):
             models.Index(fields=["visibility", "deleted"], name="image_visibility"),
             models.Index(fields=["name"], name="image_name"),
             models.Index(fields=["status"], name="image_status"),
+            # List pages walk these in order (keyset pagination). Partial indexes, because
+            # Django writes deleted=False as `NOT deleted`, which SQLite cannot match to a
+            # leading `deleted` column (the index above then goes unused there).
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="image_list_created",
+                condition=models.Q(deleted=False),
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="image_list_updated",
+                condition=models.Q(deleted=False),
+            ),
+            # The size_min / size_max range filters.
+            models.Index(fields=["size"], name="image_size"),
         ]
 
     def __str__(self) -> str:
@@ -132,6 +147,43 @@ class ImageMember(models.Model):
         return f"{self.member} ({self.status})"
 
 
+class Task(models.Model):
+    """A background job on an image (Glance's task): today, an interoperable import.
+
+    The row is the durable record the API shows (``/v2/tasks``, ``/v2/images/{id}/tasks``);
+    the queue (django-tasks) only carries its id, so a lost queue entry can be re-enqueued
+    and a worker that died is detected by its stale ``updated_at`` heartbeat.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        SUCCESS = "success"
+        FAILURE = "failure"
+
+    id = models.CharField(primary_key=True, max_length=36, default=new_image_id)
+    type = models.CharField(max_length=30, default="api_image_import")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    owner = models.CharField(max_length=255, null=True, blank=True, db_index=True)
+    image_id = models.CharField(max_length=36, null=True, blank=True, db_index=True)
+    request_id = models.CharField(max_length=80, blank=True, default="")
+    user_id = models.CharField(max_length=255, blank=True, default="")
+    input = models.JSONField(default=dict)
+    result = models.JSONField(null=True, blank=True)
+    message = models.TextField(blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="task_status_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id} ({self.status})"
+
+
 class ProjectQuota(models.Model):
     """A project's quota overrides; a null limit means "the default from settings".
 
@@ -189,3 +241,30 @@ class PublicationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"publication of {self.image_id} ({self.status})"
+
+
+class ImageLocation(models.Model):
+    """One stored copy of an image's data: which store holds it, and where.
+
+    ``active`` copies are served; ``pending_delete`` ones belong to deleted images whose data
+    the store failed to remove: ``manage.py scrub_images`` retries them.
+    """
+
+    ACTIVE = "active"
+    PENDING_DELETE = "pending_delete"
+    STATUSES = [(ACTIVE, "active"), (PENDING_DELETE, "pending delete")]
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="locations")
+    store = models.CharField(max_length=255)
+    url = models.TextField()
+    metadata = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=30, choices=STATUSES, default=ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "store"], name="location_status")]
+
+    def __str__(self) -> str:
+        return f"{self.store}: {self.url} ({self.status})"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .choices import Visibility
+from .choices import ImageStatus, Visibility
 from .context import RequestContext
 from .exceptions import Forbidden, NotFound
 
@@ -186,3 +186,30 @@ def visible_to(ctx: RequestContext, queryset: QuerySet) -> QuerySet:
         condition |= Q(owner=ctx.project_id)
         condition |= Q(visibility=Visibility.SHARED) & Exists(_member_row(ctx))
     return queryset.filter(condition)
+
+
+def listed_for(
+    ctx: RequestContext, queryset: QuerySet, *, member_status: str, visibility: str | None
+) -> QuerySet:
+    """The images ``GET /v2/images`` shows ``ctx`` before filters (Glance's
+    ``_select_images_query``): the visible images, minus
+
+    - shared images of other projects unless the caller's membership has ``member_status``
+      (``accepted`` by default; ``all`` keeps every membership; no effect for admins);
+    - without a ``visibility`` parameter, community images of other projects;
+    - with one (other than ``all``), every image of another visibility;
+    - killed images, which are never listed.
+    """
+    queryset = visible_to(ctx, queryset).exclude(status=ImageStatus.KILLED)
+    if not ctx.is_admin and ctx.project_id is not None and member_status != "all":
+        queryset = queryset.filter(
+            ~Q(visibility=Visibility.SHARED)
+            | Q(owner=ctx.project_id)
+            | Q(owner__isnull=True)
+            | Exists(_member_row(ctx).filter(status=member_status))
+        )
+    if visibility is None:
+        queryset = queryset.exclude(Q(visibility=Visibility.COMMUNITY) & ~Q(owner=ctx.project_id))
+    elif visibility != "all":
+        queryset = queryset.filter(visibility=visibility)
+    return queryset

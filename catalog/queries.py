@@ -1,19 +1,36 @@
 """Read helpers shared by the API, the UI and the services."""
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from . import policy
 from .context import RequestContext
 from .exceptions import NotFound
-from .models import Image, ImageProperty, ImageTag
+from .models import Image, ImageLocation, ImageProperty, ImageTag
+
+
+def locations_shown() -> bool:
+    """Whether image views carry anything read from locations (direct_url, locations,
+    stores): only then are locations fetched."""
+    return bool(
+        settings.CATALOG_SHOW_IMAGE_DIRECT_URL
+        or settings.CATALOG_SHOW_MULTIPLE_LOCATIONS
+        or settings.CATALOG_STORES
+    )
 
 
 def images_with_details() -> QuerySet:
-    """Images with their tags and properties fetched in two extra queries, whatever the count."""
-    return Image.objects.prefetch_related(
+    """Images with their tags and properties fetched in two extra queries, whatever the count
+    (a third for their locations when those are shown)."""
+    lookups = [
         Prefetch("properties", queryset=ImageProperty.objects.only("image_id", "name", "value")),
         Prefetch("tags", queryset=ImageTag.objects.only("image_id", "value")),
-    )
+    ]
+    if locations_shown():
+        lookups.append(
+            Prefetch("locations", queryset=ImageLocation.objects.filter(status="active"))
+        )
+    return Image.objects.prefetch_related(*lookups)
 
 
 def is_lookup_id(value) -> bool:

@@ -307,7 +307,12 @@ def _raise_size_exceeded(owner: str, image_id: str, requested: int, target: str)
     if target == STORE:
         limit, used = storage_limit(owner), storage_used(owner, exclude_image_id=image_id)
         if limit != limit_of(owner, IMAGE_SIZE_TOTAL):
-            name = USER_STORAGE_QUOTA
+            # Glance's static user_storage_quota binds: answer in its words, which clients
+            # and the spec's oracles know.
+            raise QuotaExceeded(
+                f"Image exceeds the storage quota: The size of the data {requested} will "
+                f"exceed the limit. {max(0, limit - used)} bytes remaining."
+            )
     else:
         limit, used = limit_of(owner, name), staging_used(owner, exclude_image_id=image_id)
     raise _exceeded(owner, _Figures(name, limit, used, requested))

@@ -5,6 +5,8 @@ A bare checkout runs on SQLite and a filesystem store under ``var/``. Everything
 malformed values fail loudly at start-up instead of being silently ignored.
 """
 
+import hashlib
+import json
 import os
 import secrets
 from pathlib import Path
@@ -120,6 +122,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
+    # Swagger UI's assets served from this server (no CDN: deployments may be offline).
+    "drf_spectacular_sidecar",
     "catalog.identity",
     "catalog",
 ]
@@ -181,12 +187,32 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # The test database is a file too, not Django's shared-cache in-memory one: there,
+    # concurrent transactions fail at once with "database table is locked" instead of
+    # waiting, so tests of concurrent requests could not run on SQLite.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-vitrine.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+
+# PostgreSQL's default planner costs assume spinning disks (random_page_cost=4): it then
+# fetches a list page's properties and tags by sequential scans (40 ms instead of 7 ms for a
+# 1000-image page of 100,000 images, bench/list.py). 1.1 is the usual value for SSDs; set
+# CATALOG_PG_RANDOM_PAGE_COST to empty to keep the server's own setting.
+CATALOG_PG_RANDOM_PAGE_COST = env_str("CATALOG_PG_RANDOM_PAGE_COST", "1.1").strip()
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and CATALOG_PG_RANDOM_PAGE_COST:
+    try:
+        float(CATALOG_PG_RANDOM_PAGE_COST)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CATALOG_PG_RANDOM_PAGE_COST={CATALOG_PG_RANDOM_PAGE_COST!r} is not a number."
+        ) from None
+    DATABASES["default"]["OPTIONS"] = {
+        "options": f"-c random_page_cost={CATALOG_PG_RANDOM_PAGE_COST}"
+    }
 
 # --- Internationalisation and static files -----------------------------------------------
 
@@ -234,6 +260,16 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "OpenStack Image Service API v2 (Vitrine)",
     "VERSION": "2.17",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API description is public: /api/schema/ and /api/docs/ need no token.
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "catalog.api.openapi.add_components",
+    ],
 }
 
 # --- Logging -----------------------------------------------------------------------------
@@ -252,6 +288,8 @@ LOGGING = {
 # identity catalog). Empty: taken from each request's Host header.
 CATALOG_PUBLIC_ENDPOINT = env_str("CATALOG_PUBLIC_ENDPOINT", "").rstrip("/")
 CATALOG_STORE_DIR = Path(env_str("CATALOG_STORE_DIR", str(VAR_DIR / "images")))
+# Where PUT /stage and web-download put data before an import task stores it.
+CATALOG_STAGING_DIR = Path(env_str("CATALOG_STAGING_DIR", str(VAR_DIR / "staging")))
 CATALOG_TOKEN_TTL = env_int("CATALOG_TOKEN_TTL", 3600, minimum=60)
 CATALOG_MAX_REQUEST_ID_LENGTH = env_int("CATALOG_MAX_REQUEST_ID_LENGTH", 64, minimum=8)
 # Glance's image_property_quota / image_tag_quota / image_member_quota; negative = unlimited.
@@ -264,6 +302,27 @@ CATALOG_ENABLED_IMPORT_METHODS = env_list(
     "CATALOG_ENABLED_IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"]
 )
 
+# --- web-download filtering (Glance's import_filtering_opts) ---------------------------------
+# When an allow-list is set for a dimension, its deny-list is ignored (as Glance).
+
+
+def env_ports(name: str, default: list[int]) -> list[int]:
+    try:
+        return [int(p) for p in env_list(name, [str(p) for p in default])]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a comma-separated list of ports.") from None
+
+
+CATALOG_IMPORT_ALLOWED_SCHEMES = env_list("CATALOG_IMPORT_ALLOWED_SCHEMES", ["http", "https"])
+CATALOG_IMPORT_DISALLOWED_SCHEMES = env_list("CATALOG_IMPORT_DISALLOWED_SCHEMES", [])
+CATALOG_IMPORT_ALLOWED_HOSTS = env_list("CATALOG_IMPORT_ALLOWED_HOSTS", [])
+CATALOG_IMPORT_DISALLOWED_HOSTS = env_list("CATALOG_IMPORT_DISALLOWED_HOSTS", [])
+# Set explicitly empty to allow every port.
+CATALOG_IMPORT_ALLOWED_PORTS = env_ports("CATALOG_IMPORT_ALLOWED_PORTS", [80, 443])
+CATALOG_IMPORT_DISALLOWED_PORTS = env_ports("CATALOG_IMPORT_DISALLOWED_PORTS", [])
+CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS = env_bool("CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS", False)
+CATALOG_IMPORT_TIMEOUT = env_int("CATALOG_IMPORT_TIMEOUT", 30, minimum=1)
+
 # --- Per-project quotas (issue 6) --------------------------------------------------------
 # Defaults of Glance's four unified-limit quotas, for projects without an override (set by
 # admins in the Django admin or with `manage.py project_quota`). Sizes in MiB, counts in
@@ -272,3 +331,76 @@ CATALOG_QUOTA_IMAGE_SIZE_TOTAL = env_int("CATALOG_QUOTA_IMAGE_SIZE_TOTAL", -1, m
 CATALOG_QUOTA_IMAGE_STAGE_TOTAL = env_int("CATALOG_QUOTA_IMAGE_STAGE_TOTAL", -1, minimum=-1)
 CATALOG_QUOTA_IMAGE_COUNT_TOTAL = env_int("CATALOG_QUOTA_IMAGE_COUNT_TOTAL", -1, minimum=-1)
 CATALOG_QUOTA_IMAGE_COUNT_UPLOADING = env_int("CATALOG_QUOTA_IMAGE_COUNT_UPLOADING", -1, minimum=-1)
+
+# --- Image data: stores, limits, hashing, format inspection ---------------------------------
+
+
+def env_json_object(name: str) -> dict:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object.")
+    return value
+
+
+# Store id -> options ({"kind": "file"|"s3", "description", "read_only", "path" | "bucket",
+# "endpoint_url", ...}); empty: one filesystem store "local" under CATALOG_STORE_DIR.
+CATALOG_STORES = env_json_object("CATALOG_STORES")
+CATALOG_DEFAULT_STORE = env_str("CATALOG_DEFAULT_STORE", "")
+# Glance's image_size_cap (1 TiB): larger uploads are refused with 413 while they stream.
+CATALOG_IMAGE_SIZE_CAP = env_int("CATALOG_IMAGE_SIZE_CAP", 1024**4, minimum=0)
+# Glance's hashing_algorithm: the os_hash_algo of new uploads (any hashlib name).
+CATALOG_HASH_ALGORITHM = env_str("CATALOG_HASH_ALGORITHM", "sha512")
+try:
+    hashlib.new(CATALOG_HASH_ALGORITHM)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"CATALOG_HASH_ALGORITHM={CATALOG_HASH_ALGORITHM!r} is not a hashlib algorithm."
+    ) from None
+# Hash md5 and os_hash_algo in two threads beside the request thread (see bench/data.py).
+CATALOG_PARALLEL_HASHING = env_bool("CATALOG_PARALLEL_HASHING", True)
+# Bytes read from the request and written to the store at a time.
+CATALOG_DATA_CHUNK_SIZE = env_int("CATALOG_DATA_CHUNK_SIZE", 4 * 1024 * 1024, minimum=65536)
+# Glance's [image_format] require_image_format_match: a bare upload whose content is not its
+# disk_format is refused (415). The safety checks (backing files, VMDK extents, ...) are
+# enforced whatever this says.
+CATALOG_REQUIRE_IMAGE_FORMAT_MATCH = env_bool("CATALOG_REQUIRE_IMAGE_FORMAT_MATCH", True)
+# Glance's show_multiple_locations / show_image_direct_url: off, as exposing store URLs is a
+# security risk (OSSN-0065, OSSN-0090).
+CATALOG_SHOW_MULTIPLE_LOCATIONS = env_bool("CATALOG_SHOW_MULTIPLE_LOCATIONS", False)
+CATALOG_SHOW_IMAGE_DIRECT_URL = env_bool("CATALOG_SHOW_IMAGE_DIRECT_URL", False)
+
+
+# --- Background tasks (imports) -----------------------------------------------------------
+# Django's tasks API through the django-tasks backport. The embedded default keeps the queue in
+# the database (worker: `manage.py run_worker`). A larger deployment moves it to Redis without
+# code changes: install the `redis` extra, set CATALOG_TASKS_BACKEND=django_tasks_rq.RQBackend
+# and CATALOG_REDIS_URL, and run `manage.py rqworker default` (see README).
+CATALOG_TASKS_BACKEND = env_str("CATALOG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": CATALOG_TASKS_BACKEND}}
+if CATALOG_TASKS_BACKEND.startswith("django_tasks_rq."):
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("CATALOG_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+# Glance's task_time_to_live: hours a finished task stays listed.
+CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
+# An import task whose worker sent no heartbeat for this long is restarted (or failed once it
+# has had CATALOG_IMPORT_MAX_ATTEMPTS attempts) when a worker starts.
+CATALOG_IMPORT_STALE_AFTER = env_int("CATALOG_IMPORT_STALE_AFTER", 300, minimum=1)
+CATALOG_IMPORT_MAX_ATTEMPTS = env_int("CATALOG_IMPORT_MAX_ATTEMPTS", 3, minimum=1)
+# Convert imported images to this disk format with qemu-img (Glance's image_conversion plugin,
+# output_format): raw, qcow2 or vmdk; empty (the default) converts nothing.
+CATALOG_IMPORT_CONVERT_TO = env_str("CATALOG_IMPORT_CONVERT_TO", "")
+if CATALOG_IMPORT_CONVERT_TO not in ("", "raw", "qcow2", "vmdk"):
+    raise ImproperlyConfigured("CATALOG_IMPORT_CONVERT_TO must be raw, qcow2, vmdk or empty.")
+
+# --- Image lists (GET /v2/images) --------------------------------------------------------
+
+# Glance's limit_param_default and api_limit_max: the page size when none is asked for, and
+# the most a page may hold (larger limits are silently clamped).
+CATALOG_LIMIT_PARAM_DEFAULT = env_int("CATALOG_LIMIT_PARAM_DEFAULT", 25, minimum=1)
+CATALOG_API_LIMIT_MAX = env_int("CATALOG_API_LIMIT_MAX", 1000, minimum=1)

@@ -130,3 +130,18 @@ def anonymous(db):
 def fast_password_hashing(settings):
     # Real hashing costs ~100 ms a password; the tests check behaviour, not PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def image_store_dir(settings, tmp_path):
+    """Every test gets an empty filesystem store of its own (the default configuration)."""
+    settings.CATALOG_STORES = {}
+    settings.CATALOG_DEFAULT_STORE = ""
+    settings.CATALOG_STORE_DIR = tmp_path / "images"
+    settings.CATALOG_STAGING_DIR = tmp_path / "staging"
+    return settings.CATALOG_STORE_DIR
+
+
+@pytest.fixture
+def staging_dir(settings, image_store_dir):
+    return settings.CATALOG_STAGING_DIR

@@ -1,6 +1,7 @@
 """Version discovery: ``GET /`` (300) and ``GET /versions`` (200)."""
 
 from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
 from .base import public_base_url
@@ -41,15 +42,23 @@ def versions_response(request, status: int) -> JsonResponse:
     return JsonResponse(versions_document(request), status=status)
 
 
+VERSIONS_RESPONSE = OpenApiResponse(
+    {"type": "object", "properties": {"versions": {"type": "array", "items": {"type": "object"}}}},
+    description="The API versions served",
+)
+
+
 class VersionsRootView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
     http_method_names = ["get"]
 
+    @extend_schema(operation_id="versions_root", auth=[], responses={300: VERSIONS_RESPONSE})
     def get(self, request):
         return versions_response(request, 300)
 
 
 class VersionsView(VersionsRootView):
+    @extend_schema(operation_id="versions", auth=[], responses={200: VERSIONS_RESPONSE})
     def get(self, request):
         return versions_response(request, 200)

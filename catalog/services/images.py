@@ -1,14 +1,18 @@
-"""Image record writes: create, delete and the one status-transition function."""
+"""Image record writes: create, update (JSON Patch), delete and the one status-transition
+function."""
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog import domain, policy, queries, quotas
+from catalog import domain, patching, policy, queries, quotas, staging
+from catalog import properties as props
 from catalog.choices import ImageStatus, Visibility
 from catalog.context import RequestContext
 from catalog.exceptions import Conflict, Forbidden, InvalidTransition, NotFound
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
+
+from . import blobs
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
@@ -59,6 +63,33 @@ def create_image(ctx: RequestContext, body) -> Image:
     return image
 
 
+def lock_image_for(
+    ctx: RequestContext,
+    image_id: str,
+    rule: str,
+    *,
+    not_found: str,
+    forbidden: str | None = None,
+) -> Image:
+    """The live image, row-locked, once ``ctx`` passes ``rule`` on it (call inside
+    ``transaction.atomic``). Invisible images are 404 ``not_found``; a refusal is 403, with
+    ``forbidden`` as its message when given (Glance words some of these per route)."""
+    image = (
+        Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
+        if queries.is_lookup_id(image_id)
+        else None
+    )
+    if image is None:
+        raise NotFound(not_found)
+    try:
+        policy.enforce_image(ctx, rule, image, not_found)
+    except Forbidden:
+        if forbidden is None:
+            raise
+        raise Forbidden(forbidden) from None
+    return image
+
+
 def transition(image: Image, target: str, **changes) -> Image:
     """Move ``image`` to status ``target``: the only way a status ever changes.
 
@@ -88,17 +119,14 @@ def transition(image: Image, target: str, **changes) -> Image:
 
 
 def delete_image(ctx: RequestContext, image_id: str) -> None:
-    """Soft-delete an image (protected images refused)."""
+    """Soft-delete an image (protected images refused) and remove its data.
+
+    The record ends ``deleted`` even when a store fails to remove the data: the location
+    stays ``pending_delete`` for ``manage.py scrub_images``.
+    """
     message = f"Failed to find image {image_id} to delete"
     with transaction.atomic():
-        image = (
-            Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
-            if queries.is_lookup_id(image_id)
-            else None
-        )
-        if image is None:
-            raise NotFound(message)
-        policy.enforce_image(ctx, "delete_image", image, message)
+        image = lock_image_for(ctx, image_id, "delete_image", not_found=message)
         if image.protected:
             raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
         try:
@@ -109,3 +137,75 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
         ImageMember.objects.filter(image=image, deleted=False).update(
             deleted=True, updated_at=image.updated_at
         )
+        blobs.mark_for_deletion(image)
+    blobs.remove_image_data(image)
+    # Glance deletes staging residue with the image (an uploading image's staged data).
+    staging.discard(image.pk)
+
+
+# Columns a patch may change (the writable base attributes other than tags).
+PATCHABLE_COLUMNS = tuple(
+    a.name for a in props.BASE_ATTRIBUTES if a.access == props.WRITABLE and a.name != "tags"
+)
+
+
+def update_image(
+    ctx: RequestContext, image_id: str, changes: list[patching.Change], *, v20: bool = False
+) -> Image:
+    """Apply a parsed JSON Patch to an image, all or nothing.
+
+    The image row is locked (``select_for_update``) before its properties and tags are read,
+    so concurrent patches apply one after the other and none is lost. An empty patch changes
+    nothing, not even ``updated_at`` (as Glance).
+    """
+    with transaction.atomic():
+        image = lock_image_for(
+            ctx, image_id, "modify_image", not_found=f"No image found with ID {image_id}"
+        )
+        if not changes:
+            return image
+        before = _patch_state(image)
+        rules = patching.PatchRules(
+            v20=v20,
+            may_change_owner=ctx.is_admin,
+            check_visibility=lambda visibility: enforce_visibility_change(ctx, visibility),
+            property_quota=settings.CATALOG_IMAGE_PROPERTY_QUOTA,
+            tag_quota=settings.CATALOG_IMAGE_TAG_QUOTA,
+        )
+        after = patching.apply_patch(before, changes, rules)
+        _save_patch(image, before, after)
+    return image
+
+
+def _patch_state(image: Image) -> patching.ImageState:
+    fields = {name: getattr(image, name) for name in (*PATCHABLE_COLUMNS, "status")}
+    extra = dict(image.properties.values_list("name", "value"))
+    tags = list(image.tags.values_list("value", flat=True))
+    return patching.ImageState(fields=fields, extra=extra, tags=tags)
+
+
+def _save_patch(image: Image, before: patching.ImageState, after: patching.ImageState) -> None:
+    """Write the difference between two states (and bump ``updated_at``)."""
+    columns = {k: v for k, v in after.fields.items() if before.fields[k] != v}
+    columns["updated_at"] = timezone.now().replace(microsecond=0)
+    Image.objects.filter(pk=image.pk).update(**columns)
+    for name, value in columns.items():
+        setattr(image, name, value)
+
+    kept_before, kept_after = set(before.tags), set(after.tags)
+    removed = [t for t in before.tags if t not in kept_after]
+    ImageTag.objects.filter(image=image, value__in=removed).delete()
+    ImageTag.objects.bulk_create(
+        ImageTag(image=image, value=t) for t in after.tags if t not in kept_before
+    )
+
+    gone = [k for k in before.extra if k not in after.extra]
+    ImageProperty.objects.filter(image=image, name__in=gone).delete()
+    for name, value in after.extra.items():
+        if name in before.extra and before.extra[name] != value:
+            ImageProperty.objects.filter(image=image, name=name).update(value=value)
+    ImageProperty.objects.bulk_create(
+        ImageProperty(image=image, name=k, value=v)
+        for k, v in after.extra.items()
+        if k not in before.extra
+    )

@@ -1,0 +1,130 @@
+"""Interoperable import and discovery: ``POST /v2/images/{id}/import``, ``/v2/info/import``,
+``/v2/info/stores`` (and ``/detail``), ``DELETE /v2/stores/{store}/{image}``."""
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+from catalog import policy, stores
+from catalog.exceptions import NotFound
+from catalog.services import imports, store_copies
+
+from . import openapi
+from .base import CatalogAPIView
+from .parsing import json_body
+
+
+class ImageImportView(CatalogAPIView):
+    http_method_names = ["post"]
+
+    @extend_schema(
+        operation_id="images_import",
+        summary="Import image data in the background (glance-direct, web-download, copy-image)",
+        request={"application/json": openapi.ref("ImageImport")},
+        parameters=[
+            OpenApiParameter("X-Image-Meta-Store", str, OpenApiParameter.HEADER, required=False)
+        ],
+        responses={
+            202: OpenApiResponse(description="Accepted: a task runs the import."),
+            **openapi.errors(400, 401, 403, 404, 409, 413),
+        },
+    )
+    def post(self, request, image_id):
+        body = json_body(request, expect=(dict,))
+        imports.start_import(
+            self.ctx, image_id, body, header_store=request.META.get("HTTP_X_IMAGE_META_STORE")
+        )
+        # The response's request id is the task's (both are this request's id).
+        return HttpResponse(status=202)
+
+
+class ImportInfoView(CatalogAPIView):
+    http_method_names = ["get"]
+
+    @extend_schema(
+        operation_id="info_import",
+        summary="The enabled import methods",
+        responses={200: openapi.ref("ImportInfo"), **openapi.errors(401)},
+    )
+    def get(self, request):
+        return JsonResponse(
+            {
+                "import-methods": {
+                    "description": "Import methods available.",
+                    "type": "array",
+                    "value": list(settings.CATALOG_ENABLED_IMPORT_METHODS),
+                }
+            }
+        )
+
+
+def _multi_store_only():
+    if not stores.multiple_backends():
+        raise NotFound("Multi backend is not supported at this site.")
+
+
+def store_view(store: stores.Store, default_id: str) -> dict:
+    view = {"id": store.id}
+    if store.description:
+        view["description"] = store.description
+    if store.id == default_id:
+        view["default"] = True
+    if store.read_only:
+        view["read-only"] = True
+    return view
+
+
+class StoresInfoView(CatalogAPIView):
+    http_method_names = ["get"]
+
+    @extend_schema(
+        operation_id="info_stores",
+        summary="The stores (multi-store sites only; 404 otherwise, as Glance)",
+        responses={200: openapi.ref("StoreInfo"), **openapi.errors(401, 404)},
+    )
+    def get(self, request):
+        _multi_store_only()
+        _, default = stores.store_config()
+        return JsonResponse(
+            {"stores": [store_view(s, default) for s in stores.all_stores().values()]}
+        )
+
+
+class StoresDetailView(CatalogAPIView):
+    http_method_names = ["get"]
+
+    @extend_schema(
+        operation_id="info_stores_detail",
+        summary="The stores with their kinds and settings (admins)",
+        responses={
+            200: OpenApiResponse(description="Stores with type and properties."),
+            **openapi.errors(401, 403, 404),
+        },
+    )
+    def get(self, request):
+        policy.enforce(self.ctx, "stores_info_detail")
+        _multi_store_only()
+        _, default = stores.store_config()
+        details = []
+        for store in stores.all_stores().values():
+            view = store_view(store, default)
+            view.update({"type": store.kind, "weight": 0, "properties": store.describe()})
+            details.append(view)
+        return JsonResponse({"stores": details})
+
+
+class StoreImageView(CatalogAPIView):
+    http_method_names = ["delete"]
+
+    @extend_schema(
+        operation_id="stores_image_delete",
+        summary="Remove one stored copy of an image (admins)",
+        responses={
+            204: OpenApiResponse(description="The copy is gone."),
+            **openapi.errors(401, 403, 404, 409),
+        },
+    )
+    def delete(self, request, store_id, image_id):
+        _multi_store_only()
+        store_copies.delete_from_store(self.ctx, store_id, image_id)
+        return HttpResponse(status=204)

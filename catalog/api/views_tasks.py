@@ -1,0 +1,170 @@
+"""Task routes: ``/v2/tasks`` (admin-only, as Glance) and ``/v2/images/{id}/tasks``."""
+
+from django.db.models import Q
+from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+
+from catalog import policy, queries
+from catalog.exceptions import BadRequest, NotFound
+from catalog.models import Task
+from catalog.schemas import task_schema
+
+from . import openapi
+from .base import CatalogAPIView
+from .serializers import isotime
+
+TASK_SORT_KEYS = ("id", "type", "status", "created_at", "updated_at", "expires_at")
+STUB_KEYS = (
+    "id",
+    "type",
+    "status",
+    "owner",
+    "expires_at",
+    "created_at",
+    "updated_at",
+    "self",
+    "schema",
+)
+
+
+def serialize_task(task: Task) -> dict:
+    """Glance's task view (its per-image list leaks raw rows instead: we use this: A13)."""
+    return {
+        "id": task.id,
+        "type": task.type,
+        "status": task.status,
+        "owner": task.owner,
+        "image_id": task.image_id,
+        "request_id": task.request_id,
+        "user_id": task.user_id,
+        "input": task.input,
+        "result": task.result,
+        "message": task.message,
+        "expires_at": isotime(task.expires_at),
+        "created_at": isotime(task.created_at),
+        "updated_at": isotime(task.updated_at),
+        "self": f"/v2/tasks/{task.id}",
+        "schema": "/v2/schemas/task",
+    }
+
+
+def _openapi(schema: dict) -> dict:
+    # Glance's JSON Schemas carry "name" and "links", which OpenAPI does not know, and draft-4
+    # nullable types, which OpenAPI 3.0 spells differently.
+    return {
+        "type": "object",
+        "properties": {k: openapi.openapi_fragment(v) for k, v in schema["properties"].items()},
+    }
+
+
+_TASK = OpenApiResponse(response=_openapi(task_schema()), description="A task.")
+_TASKS = OpenApiResponse(
+    response={
+        "type": "object",
+        "properties": {
+            "tasks": {"type": "array", "items": _openapi(task_schema())},
+            "first": {"type": "string"},
+            "next": {"type": "string"},
+            "schema": {"type": "string"},
+        },
+    },
+    description="Tasks.",
+)
+
+
+class ImageTasksView(CatalogAPIView):
+    http_method_names = ["get"]
+
+    @extend_schema(
+        operation_id="images_tasks",
+        summary="The import tasks of an image (API 2.12)",
+        responses={200: _TASKS, **openapi.errors(401, 404)},
+    )
+    def get(self, request, image_id):
+        queries.get_visible_image(self.ctx, image_id)
+        tasks = Task.objects.filter(image_id=image_id)
+        if not self.ctx.is_admin:
+            tasks = tasks.filter(owner=self.ctx.project_id)
+        return JsonResponse({"tasks": [serialize_task(t) for t in tasks]})
+
+
+class TaskListView(CatalogAPIView):
+    http_method_names = ["get"]
+
+    @extend_schema(
+        operation_id="tasks_list",
+        summary="All tasks (admins)",
+        responses={200: _TASKS, **openapi.errors(400, 401, 403)},
+    )
+    def get(self, request):
+        policy.enforce(self.ctx, "tasks_api_access")
+        params = request.query_params
+        tasks = Task.objects.all()
+        status, kind = params.get("status"), params.get("type")
+        if status is not None:
+            if status not in Task.Status.values:
+                raise BadRequest(f"Invalid status value: {status}")
+            tasks = tasks.filter(status=status)
+        if kind is not None:
+            tasks = tasks.filter(type=kind)
+        sort_key = params.get("sort_key", "created_at")
+        sort_dir = params.get("sort_dir", "desc")
+        if sort_key not in TASK_SORT_KEYS:
+            raise BadRequest(f"Invalid sort key: {sort_key}")
+        if sort_dir not in ("asc", "desc"):
+            raise BadRequest(f"Invalid sort direction: {sort_dir}")
+        prefix = "-" if sort_dir == "desc" else ""
+        tasks = tasks.order_by(f"{prefix}{sort_key}", f"{prefix}id")
+        limit = _limit(params.get("limit"))
+        marker = params.get("marker")
+        if marker is not None:
+            tasks = _after_marker(tasks, marker, sort_key, sort_dir)
+        page = list(tasks[:limit])
+        body = {"tasks": [{k: serialize_task(t)[k] for k in STUB_KEYS} for t in page]}
+        body["first"] = "/v2/tasks"
+        body["schema"] = "/v2/schemas/tasks"
+        if page and len(page) == limit:
+            query = params.copy()
+            query["marker"] = page[-1].id
+            body["next"] = f"/v2/tasks?{query.urlencode()}"
+        return JsonResponse(body)
+
+
+def _limit(raw) -> int:
+    if raw is None:
+        return 25
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest("limit param must be an integer") from None
+    if value < 0:
+        raise BadRequest("limit param must be positive")
+    return min(value, 1000)
+
+
+def _after_marker(tasks, marker: str, sort_key: str, sort_dir: str):
+    row = Task.objects.filter(pk=marker).values(sort_key, "id").first()
+    if row is None:
+        raise BadRequest(f"Invalid marker: {marker}")
+    op = "lt" if sort_dir == "desc" else "gt"
+    return tasks.filter(
+        Q(**{f"{sort_key}__{op}": row[sort_key]})
+        | Q(**{sort_key: row[sort_key], f"id__{op}": row["id"]})
+    )
+
+
+class TaskDetailView(CatalogAPIView):
+    # DELETE is not routed: tasks expire by themselves (Glance answers 405, Allow: GET).
+    http_method_names = ["get"]
+
+    @extend_schema(
+        operation_id="tasks_retrieve",
+        summary="One task (admins)",
+        responses={200: _TASK, **openapi.errors(401, 403, 404)},
+    )
+    def get(self, request, task_id):
+        policy.enforce(self.ctx, "tasks_api_access")
+        task = Task.objects.filter(pk=task_id).first() if len(task_id) <= 36 else None
+        if task is None:
+            raise NotFound(f"Task with the given id {task_id} not found")
+        return JsonResponse(serialize_task(task))

@@ -1,0 +1,153 @@
+"""Fetching an external image for web-download, safely.
+
+Every URL (the first and each redirect target) passes ``urlsafety.check_url``; the connection
+goes to the addresses that check resolved (never to a fresh DNS answer), TLS is verified
+against the URL's host name, the body is read in chunks and cut off at the size cap, and a
+body shorter than its Content-Length is an error rather than a silently truncated image.
+"""
+
+import http.client
+import socket
+import ssl
+from collections.abc import Iterator
+from urllib.parse import urljoin
+
+from . import urlsafety
+from .urlsafety import CheckedURL, FetchPolicy
+
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 5
+CHUNK_SIZE = 1024 * 1024
+USER_AGENT = "Vitrine-web-download/1"
+
+
+class FetchError(Exception):
+    """The download failed; the message is meant for the task record and the user."""
+
+
+class DownloadTooLarge(FetchError):
+    pass
+
+
+def _connect_pinned(addresses, port: int, timeout: float) -> socket.socket:
+    last_error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=timeout)
+        except OSError as exc:
+            last_error = exc
+    raise last_error or OSError("no address to connect to")
+
+
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, checked: CheckedURL, timeout: float):
+        super().__init__(checked.host, checked.port, timeout=timeout)
+        self.pinned = checked.addresses
+
+    def connect(self):
+        self.sock = _connect_pinned(self.pinned, self.port, self.timeout)
+
+
+class PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, checked: CheckedURL, timeout: float, context: ssl.SSLContext | None = None):
+        super().__init__(checked.host, checked.port, timeout=timeout, context=context)
+        self.pinned = checked.addresses
+
+    def connect(self):
+        sock = _connect_pinned(self.pinned, self.port, self.timeout)
+        # Certificate checked against the URL's host name, not the pinned address.
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class Download:
+    """An open HTTP response whose body is read with ``chunks()``."""
+
+    def __init__(self, connection, response, checked: CheckedURL, max_bytes: int | None):
+        self.connection = connection
+        self.response = response
+        self.url = checked.url
+        self.max_bytes = max_bytes
+        length = response.getheader("Content-Length")
+        self.content_length = int(length) if length and length.isdigit() else None
+        if (
+            max_bytes is not None
+            and self.content_length is not None
+            and self.content_length > max_bytes
+        ):
+            self.close()
+            raise DownloadTooLarge(
+                f"The image at {self.url} is {self.content_length} bytes, over the limit of "
+                f"{max_bytes} bytes."
+            )
+
+    def chunks(self, size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        received = 0
+        try:
+            while True:
+                try:
+                    chunk = self.response.read(size)
+                except (OSError, http.client.HTTPException) as exc:
+                    raise FetchError(
+                        f"Reading {self.url} failed after {received} bytes: {exc}"
+                    ) from exc
+                if not chunk:
+                    break
+                received += len(chunk)
+                if self.max_bytes is not None and received > self.max_bytes:
+                    raise DownloadTooLarge(
+                        f"The image at {self.url} is over the limit of {self.max_bytes} bytes."
+                    )
+                yield chunk
+        finally:
+            self.close()
+        if self.content_length is not None and received != self.content_length:
+            raise FetchError(
+                f"The download of {self.url} ended after {received} of {self.content_length} bytes."
+            )
+
+    def close(self):
+        self.connection.close()
+
+
+def _request(checked: CheckedURL, timeout: float, context):
+    if checked.scheme == "https":
+        connection = PinnedHTTPSConnection(checked, timeout, context)
+    else:
+        connection = PinnedHTTPConnection(checked, timeout)
+    try:
+        connection.request(
+            "GET", checked.target, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+        )
+        return connection, connection.getresponse()
+    except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+        connection.close()
+        raise FetchError(f"Could not fetch {checked.url}: {exc}") from exc
+
+
+def open_url(
+    url: str,
+    *,
+    max_bytes: int | None,
+    timeout: float = 30.0,
+    policy: FetchPolicy | None = None,
+    resolver=urlsafety.system_resolver,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Download:
+    """Open ``url`` for reading, following up to five redirects, each one re-checked."""
+    policy = policy or FetchPolicy.from_settings()
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        checked = urlsafety.check_url(current, policy, resolver)
+        connection, response = _request(checked, timeout, ssl_context)
+        if response.status in REDIRECT_CODES:
+            location = response.getheader("Location")
+            connection.close()
+            if not location:
+                raise FetchError(f"{current} redirects without a Location.")
+            current = urljoin(current, location)
+            continue
+        if response.status != 200:
+            connection.close()
+            raise FetchError(f"{current} answered {response.status} {response.reason}.")
+        return Download(connection, response, checked, max_bytes)
+    raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times.")

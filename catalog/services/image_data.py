@@ -1,0 +1,311 @@
+"""Image data: upload (``PUT /file``) and download (``GET /file``).
+
+An upload is one streaming pass: the request body goes through a size guard (declared size,
+size cap, storage quota), the format inspector, the two digests and into a store writer.
+The blob is committed only when every check has passed, and the image becomes ``active`` in
+the same step as its location is recorded. Any failure aborts the writer and returns the
+image to ``queued`` with nothing of the upload left (Glance keeps hashes and data after a
+failed inspection: defect A2).
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from catalog import domain, queries, quotas, staging, stores, streams
+from catalog.choices import ImageStatus
+from catalog.context import RequestContext
+from catalog.exceptions import (
+    BadRequest,
+    Forbidden,
+    Gone,
+    InvalidTransition,
+    NotFound,
+    ServiceUnavailable,
+)
+from catalog.inspection import FormatWatch
+from catalog.models import Image, ImageLocation
+
+from .images import lock_image_for, transition
+
+logger = logging.getLogger(__name__)
+
+
+def _image_for_update(image_id: str) -> Image | None:
+    return Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
+
+
+def choose_store(store_id: str | None) -> stores.Store:
+    """The store an upload goes to. As in Glance, ``X-Image-Meta-Store`` counts only in
+    multi-store mode; a single-store site ignores it."""
+    if store_id is None or not stores.multiple_backends():
+        store = stores.default_store()
+    else:
+        store = stores.get_store(store_id)
+        if store is None:
+            raise BadRequest(f"Store for identifier {store_id} not found")
+    if store.read_only:
+        # Glance answers StoreAddDisabled with 410.
+        raise Gone(f"Store {store.id} is read-only: image data cannot be added to it.")
+    return store
+
+
+def _start_saving(ctx: RequestContext, image_id: str, declared_size: int | None):
+    """Lock the image, check the quotas a new write needs, and move it to saving.
+
+    Returns the image and the bytes the write may use (None: unlimited).
+    """
+    with transaction.atomic():
+        image = lock_image_for(
+            ctx,
+            image_id,
+            "upload_image",
+            not_found=f"No image found with ID {image_id}",
+            forbidden=f"Not allowed to upload image data for image {image_id}",
+        )
+        # The status check comes first: a 409 for an active image, not a quota message.
+        domain.check_transition(
+            image.status, ImageStatus.SAVING, image.disk_format, image.container_format
+        )
+        budget = quotas.check_data_write_start(
+            image.owner, image.pk, target=quotas.STORE, declared_size=declared_size
+        )
+        return transition(image, ImageStatus.SAVING), budget
+
+
+def _restore_queued(image: Image, writing_status: str = ImageStatus.SAVING) -> None:
+    """Put a failed write's image back to queued (clearing size and hashes)."""
+    try:
+        with transaction.atomic():
+            fresh = _image_for_update(image.pk)
+            if fresh is not None and fresh.status == writing_status:
+                transition(fresh, ImageStatus.QUEUED)
+                return
+    except InvalidTransition:
+        pass
+    raise _gone(image)
+
+
+def _gone(image: Image) -> Gone:
+    return Gone(
+        f"Image {image.pk} could not be found after upload. The image may have been "
+        "deleted during the upload, cleaning up the chunks uploaded."
+    )
+
+
+@dataclass
+class _Received:
+    size: int
+    checksum: str
+    os_hash_value: str
+    virtual_size: int | None
+
+
+def receive_into(image: Image, chunks: Iterable[bytes], declared_size, budget, writer) -> _Received:
+    """Stream the body into ``writer`` with every check (the blob is not committed yet)."""
+    # The guard stops the stream at the first chunk past the size cap or the quota budget
+    # known at the start (quotas.check_written's job, with Glance's wording).
+    guard = streams.SizeGuard(declared_size, cap=settings.CATALOG_IMAGE_SIZE_CAP, remaining=budget)
+    watch = FormatWatch(
+        image.disk_format,
+        image.container_format,
+        require_match=settings.CATALOG_REQUIRE_IMAGE_FORMAT_MATCH,
+    )
+    parallel = settings.CATALOG_PARALLEL_HASHING
+    digests = streams.Digests(settings.CATALOG_HASH_ALGORITHM, parallel=parallel)
+    # The store write gets a thread of its own too: reading the socket, the two digests and
+    # the write then proceed together (bench/data.py measures the difference).
+    sink = streams.ChunkWorker(writer.write, name="store-write") if parallel else None
+    try:
+        for chunk in watch.wrap(guard.wrap(chunks)):
+            digests.update(chunk)
+            if sink is not None:
+                sink.put(chunk)
+            else:
+                writer.write(chunk)
+        if sink is not None:
+            sink.finish()
+    except BaseException:
+        digests.close()
+        if sink is not None:
+            sink.close()
+        raise
+    checksum, secure = digests.finish()
+    virtual_size = watch.verdict()
+    return _Received(guard.count, checksum, secure, virtual_size)
+
+
+def upload_data(
+    ctx: RequestContext,
+    image_id: str,
+    chunks: Iterable[bytes],
+    *,
+    declared_size: int | None = None,
+    store_id: str | None = None,
+) -> Image:
+    """Store the data of a queued image and make it active (``PUT /v2/images/{id}/file``)."""
+    store = choose_store(store_id)
+    image, budget = _start_saving(ctx, image_id, declared_size)
+    writer = None
+    try:
+        writer = store.begin(image.pk)
+        received = receive_into(image, chunks, declared_size, budget, writer)
+    except BaseException as exc:
+        if writer is not None:
+            writer.abort()
+        _restore_queued(image)
+        if isinstance(exc, stores.StoreError):
+            logger.error("Upload of image %s to store %s failed: %s", image.pk, store.id, exc)
+            raise ServiceUnavailable("The image store failed to save the data.") from exc
+        raise
+    return _activate(image, store, writer, received)
+
+
+def _activate(image: Image, store: stores.Store, writer, received: _Received) -> Image:
+    """Record the upload: re-check the quotas under the project lock (Glance re-checks after
+    the write too: concurrent uploads of one owner may each have passed the first check),
+    commit the blob and make the image active, all in one transaction."""
+    blob = None
+    try:
+        with transaction.atomic():
+            fresh = _image_for_update(image.pk)
+            if fresh is None or fresh.status != ImageStatus.SAVING:
+                raise InvalidTransition("The image left the saving status during the upload.")
+            quotas.check_data_write_end(fresh.owner, fresh.pk, received.size, target=quotas.STORE)
+            blob = writer.commit()
+            transition(
+                fresh,
+                ImageStatus.ACTIVE,
+                size=received.size,
+                virtual_size=received.virtual_size,
+                checksum=received.checksum,
+                os_hash_algo=settings.CATALOG_HASH_ALGORITHM,
+                os_hash_value=received.os_hash_value,
+            )
+            ImageLocation.objects.create(
+                image=fresh, store=store.id, url=blob.url, metadata=blob.metadata
+            )
+            return fresh
+    except BaseException as exc:
+        if blob is None:
+            writer.abort()
+        else:
+            discard_blob(store, blob.url)
+        if isinstance(exc, InvalidTransition):
+            raise _gone(image) from None
+        _restore_queued(image)
+        raise
+
+
+def discard_blob(store: stores.Store, url: str) -> None:
+    try:
+        store.delete(url)
+    except stores.BlobNotFound:
+        pass
+    except stores.StoreError:
+        # Left for ``scrub_images``, which deletes blobs that no location names.
+        logger.exception("Could not remove the data of an abandoned upload at %s", url)
+
+
+# --- Stage (interoperable import) ---------------------------------------------------------
+
+
+def stage_data(
+    ctx: RequestContext, image_id: str, chunks: Iterable[bytes], *, declared_size: int | None = None
+) -> Image:
+    """Stage the data of a queued image for a glance-direct import (``PUT /stage``).
+
+    The same streaming pass as an upload (size cap, staging quota, format inspection when the
+    formats are known, digests), into the staging area; the image becomes ``uploading`` with
+    its staged size, and stays there until ``POST /import``.
+    """
+    if "glance-direct" not in settings.CATALOG_ENABLED_IMPORT_METHODS:
+        raise NotFound("'glance-direct' method is not available at this site.")
+    with transaction.atomic():
+        image = lock_image_for(
+            ctx, image_id, "modify_image", not_found=f"No image found with ID {image_id}"
+        )
+        # Glance does not require the formats to stage (A18); the import will.
+        domain.check_transition(image.status, ImageStatus.UPLOADING, None, None)
+        budget = quotas.check_data_write_start(
+            image.owner, image.pk, target=quotas.STAGING, declared_size=declared_size
+        )
+        image = transition(image, ImageStatus.UPLOADING)
+    store = staging.staging_store()
+    writer = None
+    try:
+        writer = store.begin(image.pk)
+        received = receive_into(image, chunks, declared_size, budget, writer)
+        with transaction.atomic():
+            fresh = _image_for_update(image.pk)
+            if fresh is None or fresh.status != ImageStatus.UPLOADING:
+                raise InvalidTransition("The image left the uploading status while staging.")
+            quotas.check_data_write_end(fresh.owner, fresh.pk, received.size, target=quotas.STAGING)
+            Image.objects.filter(pk=fresh.pk).update(size=received.size)
+            writer.commit()
+            writer = None
+            fresh.size = received.size
+            return fresh
+    except BaseException as exc:
+        if writer is not None:
+            writer.abort()
+        staging.discard(image.pk)
+        if isinstance(exc, InvalidTransition):
+            raise _gone(image) from None
+        _restore_queued(image, ImageStatus.UPLOADING)
+        if isinstance(exc, stores.StoreError):
+            logger.error("Staging image %s failed: %s", image.pk, exc)
+            raise ServiceUnavailable("The staging area failed to save the data.") from exc
+        raise
+
+
+# --- Download ----------------------------------------------------------------------------
+
+
+@dataclass
+class Download:
+    """An open image (or range of it) ready to be sent."""
+
+    image: Image
+    reader: object
+    byte_range: streams.ByteRange | None
+
+    @property
+    def length(self) -> int:
+        return self.byte_range.length if self.byte_range else self.image.size
+
+
+def open_data(
+    ctx: RequestContext,
+    image_id: str,
+    *,
+    range_header: str | None = None,
+    content_range: str | None = None,
+) -> Download | None:
+    """The data of an image for ``GET /v2/images/{id}/file``; None when it has none (204)."""
+    image = queries.get_visible_image(ctx, image_id, rule="download_image")
+    if image.status == ImageStatus.DEACTIVATED and not ctx.is_admin:
+        raise Forbidden(
+            "The requested image has been deactivated. Image data download is forbidden."
+        )
+    if image.status not in (ImageStatus.ACTIVE, ImageStatus.DEACTIVATED):
+        return None
+    locations = list(image.locations.filter(status=ImageLocation.ACTIVE))
+    if not locations:
+        return None
+    byte_range = streams.parse_range(range_header, content_range, image.size)
+    start, length = (byte_range.start, byte_range.length) if byte_range else (0, image.size)
+    last_error = None
+    for location in locations:  # the first copy that opens wins, as in Glance
+        store = stores.get_store(location.store)
+        if store is None:
+            continue
+        try:
+            return Download(image, store.open(location.url, start, length), byte_range)
+        except stores.StoreError as exc:
+            logger.error("Image %s: %s", image.pk, exc)
+            last_error = exc
+    raise ServiceUnavailable("The image data is not available from any store.") from last_error

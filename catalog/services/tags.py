@@ -1,0 +1,54 @@
+"""Single-tag writes: ``PUT`` and ``DELETE /v2/images/{id}/tags/{tag}``."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog import domain
+from catalog.context import RequestContext
+from catalog.exceptions import NotFound, RequestEntityTooLarge
+from catalog.models import Image, ImageTag
+
+from .images import lock_image_for
+
+
+def _locked_image(ctx: RequestContext, image_id: str) -> Image:
+    return lock_image_for(
+        ctx,
+        image_id,
+        "modify_image",
+        not_found=f"Image {image_id} not found.",
+        forbidden=f"Not allowed to update tags for image {image_id}.",
+    )
+
+
+def _touch(image: Image) -> None:
+    Image.objects.filter(pk=image.pk).update(updated_at=timezone.now().replace(microsecond=0))
+
+
+def add_tag(ctx: RequestContext, image_id: str, tag: str) -> None:
+    """Add ``tag`` (idempotent). 400 for a tag the schema refuses, 413 over the tag quota."""
+    domain.check_text(tag, "Tags")
+    domain.validate_against_schema({"tags": [tag]})
+    with transaction.atomic():
+        image = _locked_image(ctx, image_id)
+        if image.tags.filter(value=tag).exists():
+            return
+        try:
+            domain.check_quota("tags", image.tags.count() + 1, settings.CATALOG_IMAGE_TAG_QUOTA)
+        except RequestEntityTooLarge as exc:
+            raise RequestEntityTooLarge(
+                f"Image tag limit exceeded for image {image.pk}: {exc.message}"
+            ) from None
+        ImageTag.objects.create(image=image, value=tag)
+        _touch(image)
+
+
+def remove_tag(ctx: RequestContext, image_id: str, tag: str) -> None:
+    """Remove ``tag``; 404 when the image does not have it."""
+    with transaction.atomic():
+        image = _locked_image(ctx, image_id)
+        deleted, _ = image.tags.filter(value=tag).delete()
+        if not deleted:
+            raise NotFound("The resource could not be found.")
+        _touch(image)

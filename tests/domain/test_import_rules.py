@@ -1,0 +1,123 @@
+"""The import request rules, in Glance's order (no database)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from catalog import import_rules as rules
+from catalog.exceptions import BadRequest, Conflict
+
+ENABLED = ("glance-direct", "web-download", "copy-image")
+
+
+def parse(body):
+    return rules.parse_import_request(body, ENABLED)
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ({}, "Import request requires a 'method' field."),
+        ({"method": {}}, "Import request requires a 'name' field."),
+        ({"method": {"name": "foo"}}, "Unknown import method name 'foo'."),
+        ({"method": {"name": "glance-download"}}, "Unknown import method name 'glance-download'."),
+        (
+            {"method": {"name": "glance-direct"}, "all_stores": "yes"},
+            "'all_stores' must be boolean value only",
+        ),
+        (
+            {"method": {"name": "glance-direct"}, "all_stores_must_succeed": 1},
+            "'all_stores_must_succeed' must be boolean value only",
+        ),
+        (
+            {"method": {"name": "web-download"}},
+            "'uri' needs to be set for web-download import method",
+        ),
+        ({"method": {"name": "glance-direct"}, "stores": "a"}, "'stores' must be a list"),
+        ([], "must be a JSON object"),
+    ],
+)
+def test_bad_bodies_are_400(body, message):
+    with pytest.raises(BadRequest) as caught:
+        parse(body)
+    assert message in caught.value.message
+
+
+def test_glance_download_needs_region_and_a_uuid():
+    enabled = (*ENABLED, "glance-download")
+    body = {"method": {"name": "glance-download", "glance_region": "R2", "glance_image_id": "x"}}
+    with pytest.raises(BadRequest, match="does not look like a UUID: x"):
+        rules.parse_import_request(body, enabled)
+    body["method"]["glance_image_id"] = "a0000000-0000-4000-8000-000000000001"
+    request = rules.parse_import_request(body, enabled)
+    assert request.glance_service_interface == "public"
+
+
+@pytest.mark.parametrize(
+    "method,status,formats,message",
+    [
+        ("glance-direct", "queued", ("raw", "bare"), "needs to be staged"),
+        ("glance-direct", "active", ("raw", "bare"), "status active cannot be target"),
+        ("web-download", "uploading", ("raw", "bare"), "needs to be in 'queued' state"),
+        ("copy-image", "queued", ("raw", "bare"), "Only images with status active"),
+        ("web-download", "queued", ("raw", None), "'container_format' needs to be set"),
+        ("glance-direct", "uploading", (None, "bare"), "'disk_format' needs to be set"),
+    ],
+)
+def test_state_conflicts_are_409(method, status, formats, message):
+    request = rules.ImportRequest(method=method)
+    with pytest.raises(Conflict, match=message):
+        rules.check_image_state(request, status, *formats)
+
+
+def test_state_accepts_the_right_status():
+    rules.check_image_state(rules.ImportRequest("glance-direct"), "uploading", "raw", "bare")
+    rules.check_image_state(rules.ImportRequest("web-download"), "queued", "raw", "bare")
+    rules.check_image_state(rules.ImportRequest("copy-image"), "active", None, None)
+
+
+STORES = ["fast", "cheap", "s3"]
+
+
+def targets(request, header=None, present=()):
+    return rules.target_stores(request, header, STORES, "fast", list(present))
+
+
+def test_store_selection():
+    assert targets(rules.ImportRequest("glance-direct")) == ["fast"]
+    assert targets(rules.ImportRequest("glance-direct"), header="s3") == ["s3"]
+    assert targets(rules.ImportRequest("glance-direct", stores=["s3", "cheap", "s3"])) == [
+        "s3",
+        "cheap",
+    ]
+    assert targets(rules.ImportRequest("glance-direct", all_stores=True)) == STORES
+    copy_all = rules.ImportRequest("copy-image", all_stores=True)
+    assert targets(copy_all, present=["fast"]) == ["cheap", "s3"]
+
+
+def test_store_selection_errors():
+    with pytest.raises(BadRequest, match="All_stores parameter can't be used"):
+        targets(rules.ImportRequest("glance-direct", all_stores=True, stores=["s3"]))
+    with pytest.raises(BadRequest, match="can't be both specified"):
+        targets(rules.ImportRequest("glance-direct", stores=["s3"]), header="fast")
+    with pytest.raises(Conflict, match="Store nope is not available"):
+        targets(rules.ImportRequest("glance-direct", stores=["nope"]))
+    with pytest.raises(BadRequest, match="already present at store 'fast'"):
+        targets(rules.ImportRequest("copy-image", stores=["fast"]), present=["fast"])
+    with pytest.raises(BadRequest, match="All_stores_must_succeed can only be set"):
+        rules.target_stores(
+            rules.ImportRequest("glance-direct", all_stores_must_succeed=False),
+            None,
+            ["one"],
+            "one",
+            [],
+        )
+
+
+def test_lock_staleness():
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    assert rules.lock_is_stale(None, None, now)
+    assert not rules.lock_is_stale("processing", now - timedelta(minutes=59), now)
+    assert rules.lock_is_stale("processing", now - timedelta(minutes=60), now)
+    assert not rules.lock_is_stale("pending", now - timedelta(minutes=119), now)
+    assert rules.lock_is_stale("pending", now - timedelta(minutes=120), now)

@@ -1,0 +1,82 @@
+import http.server
+import threading
+
+import pytest
+from django.core.management import call_command
+
+from tests.api.test_image_data import raw_image, upload  # noqa: F401 (shared helpers)
+
+
+@pytest.fixture
+def run_worker():
+    """Run the real worker in-process until the queue is empty (the tests' worker)."""
+
+    def run():
+        call_command("run_worker", batch=True, verbosity=0)
+
+    return run
+
+
+PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
+
+
+class FileServer(http.server.BaseHTTPRequestHandler):
+    """Serves /image.raw (PAYLOAD) and a few misbehaving routes on 127.0.0.1."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path == "/image.raw":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            self.wfile.write(PAYLOAD)
+        elif self.path == "/to-metadata":
+            self.send_response(302)
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.send_error(404)
+
+
+@pytest.fixture(scope="module")
+def file_server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FileServer)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def open_loopback(settings):
+    """Allow the local test server, as an operator would open a mirror."""
+    settings.CATALOG_IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.CATALOG_IMPORT_ALLOWED_PORTS = []
+
+
+@pytest.fixture
+def serve_bytes():
+    """Serve given bytes at a loopback URL (for web-download tests); returns the URL."""
+    servers = []
+
+    def serve(data: bytes) -> str:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}/image"
+
+    yield serve
+    for httpd in servers:
+        httpd.shutdown()

@@ -1,0 +1,148 @@
+"""A worker killed in the middle of an import, then a new worker: the import is resumed (or,
+out of attempts, failed cleanly) and the image never stays locked. Real processes: gunicorn,
+two successive `manage.py run_worker`s, and an HTTP server that stalls the first download."""
+
+import hashlib
+import http.server
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.livesrv import ROOT, LiveServer, gunicorn_available
+
+pytestmark = pytest.mark.skipif(not gunicorn_available(), reason="gunicorn is not installed")
+PAYLOAD = bytes(range(256)) * 16384  # 4 MiB
+
+
+class StallingServer(http.server.ThreadingHTTPServer):
+    """The first download sends 256 KiB then stalls until released; later ones are whole."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), StallingHandler)
+        self.requests = 0
+        self.first_bytes_sent = threading.Event()
+        self.release = threading.Event()
+
+
+class StallingHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.server.requests += 1
+        first = self.server.requests == 1
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(PAYLOAD)))
+        self.end_headers()
+        try:
+            if first:
+                self.wfile.write(PAYLOAD[: 256 * 1024])
+                self.wfile.flush()
+                self.server.first_bytes_sent.set()
+                self.server.release.wait(60)
+                return
+            self.wfile.write(PAYLOAD)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def stalling_server():
+    server = StallingServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.release.set()
+    server.shutdown()
+
+
+def start_worker(live: LiveServer) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker", "--interval", "0.2"],
+        cwd=ROOT,
+        env=live.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def image_state(live, image_id):
+    image = json.loads(live.request("GET", f"/v2/images/{image_id}").data)
+    tasks = json.loads(live.request("GET", f"/v2/images/{image_id}/tasks").data)["tasks"]
+    return image, tasks
+
+
+def wait_for(predicate, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def run_killed_import(tmp_path, stalling_server, max_attempts):
+    port = stalling_server.server_address[1]
+    env = {
+        "CATALOG_IMPORT_ALLOWED_HOSTS": "127.0.0.1",
+        "CATALOG_IMPORT_ALLOWED_PORTS": "",
+        "CATALOG_IMPORT_STALE_AFTER": "2",
+        "CATALOG_IMPORT_MAX_ATTEMPTS": str(max_attempts),
+        "CATALOG_STAGING_DIR": str(tmp_path / "live" / "staging"),
+    }
+    live = LiveServer(tmp_path / "live", extra_env=env).start()
+    workers = []
+    try:
+        image_id = live.create_image()
+        body = json.dumps({"method": {"name": "web-download", "uri": f"http://127.0.0.1:{port}/x"}})
+        response = live.request(
+            "POST", f"/v2/images/{image_id}/import", body, {"Content-Type": "application/json"}
+        )
+        assert response.status == 202, response.data
+        workers.append(start_worker(live))
+        assert stalling_server.first_bytes_sent.wait(60), "the worker never started the download"
+        workers[0].send_signal(signal.SIGKILL)  # dies mid-download, no cleanup at all
+        workers[0].wait()
+        image, tasks = image_state(live, image_id)
+        assert image["status"] == "importing" and tasks[0]["status"] == "processing"
+        assert image["os_glance_import_task"] == tasks[0]["id"]
+        time.sleep(2.5)  # longer than CATALOG_IMPORT_STALE_AFTER without a heartbeat
+        workers.append(start_worker(live))
+
+        def finished():
+            image, tasks = image_state(live, image_id)
+            return (image, tasks) if tasks[0]["status"] in ("success", "failure") else None
+
+        return wait_for(finished)
+    finally:
+        stalling_server.release.set()
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(10)
+        live.stop()
+
+
+def test_an_interrupted_import_is_resumed_by_the_next_worker(tmp_path, stalling_server):
+    image, tasks = run_killed_import(tmp_path, stalling_server, max_attempts=3)
+    assert tasks[0]["status"] == "success", tasks[0]["message"]
+    assert image["status"] == "active"
+    assert image["checksum"] == hashlib.md5(PAYLOAD).hexdigest()
+    assert "os_glance_import_task" not in image
+    assert stalling_server.requests == 2
+
+
+def test_an_interrupted_import_out_of_attempts_fails_cleanly(tmp_path, stalling_server):
+    image, tasks = run_killed_import(tmp_path, stalling_server, max_attempts=1)
+    assert tasks[0]["status"] == "failure"
+    assert "interrupted" in tasks[0]["message"]
+    assert image["status"] == "queued" and image["size"] is None
+    assert "os_glance_import_task" not in image
+    assert not list((tmp_path / "live" / "staging").glob("*"))

@@ -1,0 +1,110 @@
+"""The filesystem store: atomic commits, aligned direct writes, confinement to its root."""
+
+import os
+
+import pytest
+
+from catalog import stores
+from catalog.stores.filesystem import STAGING_SIZE, FileStore
+
+
+@pytest.fixture(params=[True, False], ids=["direct", "buffered"])
+def store(request, tmp_path):
+    return FileStore("local", path=tmp_path / "root", direct_io=request.param)
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[], [1], [4095], [4096], [4097], [STAGING_SIZE + 1], [3, 70000, STAGING_SIZE, 5, 8191]],
+)
+def test_blob_round_trip_for_awkward_sizes(store, sizes):
+    chunks = [os.urandom(size) for size in sizes]
+    data = b"".join(chunks)
+    writer = store.begin("blob")
+    for chunk in chunks:
+        writer.write(chunk)
+    assert list(store.list_blobs()) == []  # nothing visible before the commit
+    blob = writer.commit()
+    assert store.size(blob.url) == len(data)
+    reader = store.open(blob.url)
+    assert b"".join(reader) == data
+    reader.close()
+    if data:
+        reader = store.open(blob.url, len(data) // 2, 3)
+        assert reader.read() == data[len(data) // 2 : len(data) // 2 + 3]
+        reader.close()
+    assert [key for key, _ in store.list_blobs()] == ["blob"]
+    assert [n for n in os.listdir(store.root) if n.startswith(".")] == []
+
+
+def test_direct_io_is_used_where_supported(tmp_path):
+    writer = FileStore("local", path=tmp_path).begin("blob")
+    assert writer.staging is not None, "O_DIRECT should work on this filesystem"
+    writer.abort()
+
+
+def test_abort_leaves_nothing(store):
+    writer = store.begin("blob")
+    writer.write(os.urandom(10000))
+    writer.abort()
+    assert os.listdir(store.root) == []
+
+
+def test_paths_stay_inside_the_root(store, tmp_path):
+    writer = store.begin("blob")
+    writer.write(b"x")
+    blob = writer.commit()
+    (tmp_path / "secret").write_bytes(b"secret")
+    outside = [
+        f"file://{tmp_path}/secret",
+        f"file://{store.root}/../secret",
+        f"file://{store.root}/.hidden",
+        "file:///etc/passwd",
+        "s3://bucket/blob",
+        f"file://otherhost{store.root}/blob",
+    ]
+    for url in outside:
+        assert not store.owns(url), url
+        with pytest.raises(stores.StoreError):
+            store.open(url)
+        with pytest.raises(stores.StoreError):
+            store.delete(url)
+    assert store.owns(blob.url)
+    for key in ["../x", ".x", "a/b", "", "x" * 200]:
+        with pytest.raises(ValueError):
+            store.begin(key)
+
+
+def test_store_configuration(settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.CATALOG_STORES = {
+        "a": {"kind": "file", "path": str(tmp_path / "a"), "description": "A"},
+        "b": {"kind": "s3", "bucket": "images", "read_only": True},
+    }
+    settings.CATALOG_DEFAULT_STORE = "b"
+    assert stores.default_store().id == "b" and stores.default_store().read_only
+    assert stores.get_store("a").description == "A"
+    assert stores.get_store("nope") is None
+    settings.CATALOG_DEFAULT_STORE = "c"
+    with pytest.raises(ImproperlyConfigured):
+        stores.default_store()
+    settings.CATALOG_DEFAULT_STORE = ""
+    settings.CATALOG_STORES = {"x": {"kind": "ftp"}}
+    with pytest.raises(ImproperlyConfigured):
+        stores.all_stores()
+    settings.CATALOG_STORES = {"x": {"kind": "file"}}  # no path
+    with pytest.raises(ImproperlyConfigured):
+        stores.all_stores()
+
+
+def test_system_checks_report_bad_store_settings(settings):
+    from catalog import checks
+
+    assert checks.image_store_configuration(None) == []
+    settings.CATALOG_STORES = {"x": {"kind": "tape"}}
+    [error] = checks.image_store_configuration(None)
+    assert error.id == "catalog.E010" and "tape" in error.msg
+    assert checks.exposed_store_locations(None) == []
+    settings.CATALOG_SHOW_IMAGE_DIRECT_URL = True
+    assert [w.id for w in checks.exposed_store_locations(None)] == ["catalog.W010"]

@@ -1,0 +1,101 @@
+"""The S3 store against a real (local) S3 endpoint: multipart writes, ranged reads, deletes."""
+
+import hashlib
+import os
+
+import pytest
+
+from catalog import stores
+from catalog.models import ImageLocation
+from catalog.stores.s3 import S3Store
+from tests.api.test_image_data import body, download, upload
+from tests.conftest import assert_status
+
+MiB = 1024 * 1024
+
+
+def make_store(options) -> S3Store:
+    options = dict(options)
+    options.pop("kind")
+    return S3Store("s3", **options)
+
+
+def test_multipart_write_and_ranged_reads(s3_options):
+    store = make_store(s3_options)
+    data = os.urandom(12 * MiB + 123)
+    writer = store.begin("image-1")
+    for i in range(0, len(data), MiB):
+        writer.write(data[i : i + MiB])
+    assert writer.upload_id is not None and len(writer.parts) == 2  # streamed while writing
+    blob = writer.commit()
+    assert blob.url == f"s3://{s3_options['bucket']}/image-1"
+    assert store.size(blob.url) == len(data)
+    reader = store.open(blob.url)
+    assert hashlib.sha256(b"".join(reader)).digest() == hashlib.sha256(data).digest()
+    reader.close()
+    for start, length in [(0, 1), (len(data) - 1, 1), (5 * MiB - 10, 20), (100, 7 * MiB)]:
+        reader = store.open(blob.url, start, length)
+        assert reader.read() == data[start : start + length]
+        reader.close()
+    assert list(store.list_blobs()) == [("image-1", blob.url)]
+    store.delete(blob.url)
+    with pytest.raises(stores.BlobNotFound):
+        store.delete(blob.url)
+    with pytest.raises(stores.BlobNotFound):
+        store.open(blob.url)
+
+
+def test_small_blob_is_one_put_and_abort_leaves_nothing(s3_options):
+    store = make_store(s3_options)
+    writer = store.begin("small")
+    writer.write(b"tiny")
+    assert writer.upload_id is None
+    blob = writer.commit()
+    assert store.open(blob.url).read() == b"tiny"
+    aborted = store.begin("aborted")
+    aborted.write(os.urandom(6 * MiB))
+    assert aborted.upload_id is not None
+    aborted.abort()
+    uploads = store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", [])
+    assert uploads == []
+    assert [key for key, _ in store.list_blobs()] == ["small"]
+
+
+def test_urls_of_other_buckets_are_refused(s3_options):
+    store = make_store(s3_options)
+    assert not store.owns("s3://another-bucket/x")
+    assert not store.owns(f"s3://{store.bucket}/../x")
+    with pytest.raises(stores.StoreError):
+        store.open("s3://another-bucket/x")
+
+
+def test_image_api_on_the_s3_store(alice, settings, s3_options):
+    settings.CATALOG_STORES = {"objects": s3_options}
+    settings.CATALOG_DEFAULT_STORE = "objects"
+    image = alice.create_image(disk_format="raw", container_format="bare")
+    data = os.urandom(11 * MiB + 5)
+    assert_status(upload(alice, image["id"], data), 204)
+    shown = alice.get(f"/v2/images/{image['id']}").json()
+    assert shown["checksum"] == hashlib.md5(data).hexdigest()
+    location = ImageLocation.objects.get(image_id=image["id"])
+    assert (location.store, location.url) == (
+        "objects",
+        f"s3://{s3_options['bucket']}/{image['id']}",
+    )
+    assert body(assert_status(download(alice, image["id"]), 200)) == data
+    response = assert_status(download(alice, image["id"], {"Range": "bytes=-10"}), 206)
+    assert body(response) == data[-10:]
+    store = stores.get_store("objects")
+    assert store.size(location.url) == len(data)
+    assert_status(alice.delete(f"/v2/images/{image['id']}"), 204)
+    with pytest.raises(stores.BlobNotFound):
+        store.size(location.url)
+
+
+def test_failed_inspection_on_s3_leaves_no_object(alice, settings, s3_options):
+    settings.CATALOG_STORES = {"objects": s3_options}
+    image = alice.create_image(disk_format="qcow2", container_format="bare")
+    assert_status(upload(alice, image["id"], os.urandom(6 * MiB)), 415)
+    store = stores.get_store("objects")
+    assert list(store.list_blobs()) == []
+    assert store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", []) == []
