@@ -7,7 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from catalog import policy
 from catalog.identity.services import SESSION_PROJECT_KEY
+from catalog.services import members
 
 from .session import catalog_view, projects_of
 
@@ -21,15 +23,21 @@ def _safe_next(request, fallback="ui:home"):
     return redirect(fallback).url
 
 
+def start_session(request, user) -> None:
+    """The one place a browser session starts (the seam for external Keystone mode, where
+    the form's credentials go to Keystone and the session keeps the token's project and
+    roles: issue 7 plugs in there, through the form's authentication backend)."""
+    login(request, user)
+    projects = projects_of(user)
+    if projects:
+        request.session[SESSION_PROJECT_KEY] = projects[0].id
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     form = AuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.get_user()
-        login(request, user)
-        projects = projects_of(user)
-        if projects:
-            request.session[SESSION_PROJECT_KEY] = projects[0].id
+        start_session(request, form.get_user())
         return redirect(_safe_next(request))
     return render(
         request, "catalog/login.html", {"form": form, "next": request.GET.get("next", "")}
@@ -57,4 +65,7 @@ def switch_project(request, ctx):
 
 @catalog_view
 def home(request, ctx):
-    return render(request, "catalog/home.html", {"ctx": ctx})
+    pending = 0
+    if ctx.project_id is not None:
+        pending = members.invitations(ctx).count() if policy.check(ctx, "get_images") else 0
+    return render(request, "catalog/home.html", {"ctx": ctx, "pending_invitations": pending})
