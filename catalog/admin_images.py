@@ -231,9 +231,6 @@ class ImageAdmin(admin.ModelAdmin):
         except CatalogError as exc:
             self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
 
-    def save_related(self, request, form, formsets, change):
-        pass  # the inlines are read-only
-
     @admin.action(description="Deactivate selected images")
     def deactivate(self, request, queryset):
         _run_on_each(
