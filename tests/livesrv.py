@@ -65,10 +65,14 @@ class LiveServer:
         )
         return result.stdout
 
+    def seed(self) -> str:
+        """Create the data the tests need (after migrate); returns the API token to use."""
+        return self._manage("shell", "-c", _MAKE_TOKEN).strip().splitlines()[-1]
+
     def start(self) -> "LiveServer":
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._manage("migrate", "--noinput", "-v", "0")
-        self.token = self._manage("shell", "-c", _MAKE_TOKEN).strip().splitlines()[-1]
+        self.token = self.seed()
         self.log = open(self.workdir / "gunicorn.log", "wb")
         self.process = subprocess.Popen(
             [
