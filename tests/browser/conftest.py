@@ -44,6 +44,8 @@ for name, project, role, superuser in cast:
                                    is_staff=superuser)
     services.assign_role(user, project, role)
     tokens[name] = services.issue_token(user, project, ttl=86400)[0]
+from catalog.services.quotas import set_project_quota
+set_project_quota(a.id, image_size_total=400, image_count_total=25)
 print(json.dumps({{"tokens": tokens, "projects": {{"a": a.id, "b": b.id}}}}))
 """
 

@@ -60,11 +60,26 @@ def test_create_and_upload_50_mib_with_progress(sessions, live, big_file):
     seen: list[tuple[float, str]] = []
     page.expose_function("reportProgress", lambda value, text: seen.append((value, text)))
     page.evaluate(WATCH_PROGRESS)
+    # Chromium's network emulation slows the upload (about 2 s) so that it is seen midway.
+    cdp = alice.context.new_cdp_session(page)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 25 * MiB},
+    )
     page.set_input_files("#upload-file", str(big_file))
     page.click("#upload-button")
+    page.wait_for_function(
+        "() => document.getElementById('upload-progress').value >= 30", timeout=60_000
+    )
+    alice.shot("05-upload-in-progress")
     page.wait_for_url("**/catalog/images/*/", timeout=120_000)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     assert seen, "the progress bar never moved"
     assert max(value for value, _ in seen) == 100
+    assert any(0 < value < 100 for value, _ in seen), "no progress seen between 0 and 100"
     assert any("50.0 MiB" in text and "%" in text and "/s" in text for _, text in seen), seen
 
     expected = hashlib.md5(big_file.read_bytes()).hexdigest()
@@ -73,7 +88,7 @@ def test_create_and_upload_50_mib_with_progress(sessions, live, big_file):
     image_id = page.locator("[data-attribute=id]").inner_text().strip()
     _, stored = live.api("alice", "GET", f"/v2/images/{image_id}")
     assert (stored["checksum"], stored["size"]) == (expected, 50 * MiB)
-    alice.shot("05-image-detail-after-upload")
+    alice.shot("06-image-detail-after-upload")
     assert not alice.errors
 
 
@@ -86,7 +101,7 @@ def test_edit_with_form_errors_then_saved(sessions, live):
     page.fill("#id_properties", "no equals sign")
     page.click("form.stacked button[type=submit]")
     assert page.locator(".error", has_text="write each property as key=value").count() == 1
-    alice.shot("06-edit-form-error")
+    alice.shot("07-edit-form-error")
     assert all("400" in error for error in alice.errors)  # the refused form, nothing else
     alice.errors.clear()
     page.fill("#id_name", "edited-name")
@@ -96,7 +111,7 @@ def test_edit_with_form_errors_then_saved(sessions, live):
     page.click("form.stacked button[type=submit]")
     page.wait_for_url(f"**/catalog/images/{image_id}/")
     assert page.locator("text=Image saved.").count() == 1
-    alice.shot("07-image-edited")
+    alice.shot("08-image-edited")
     _, stored = live.api("alice", "GET", f"/v2/images/{image_id}")
     assert stored["name"] == "edited-name" and stored["protected"] is True
     assert stored["hw_firmware_type"] == "uefi" and stored["tags"] == ["edited", "browser"]
@@ -111,16 +126,16 @@ def test_share_and_accept_as_the_other_project(sessions, live):
     alice.page.click("form.inline-form button[type=submit]")
     alice.page.wait_for_url(f"**/catalog/images/{image_id}/")
     assert alice.page.locator(".member-pending").count() == 1
-    alice.shot("08-shared-pending")
+    alice.shot("09-shared-pending")
 
     bob.page.goto("/catalog/invitations/")
     row = bob.page.locator("tr", has_text="shared-in-browser")
-    bob.shot("09-invitations")
+    bob.shot("10-invitations")
     row.locator("button[value=accepted]").click()
     bob.page.wait_for_url("**/catalog/invitations/")
     bob.page.goto("/catalog/images/")
     assert bob.page.locator("text=shared-in-browser").count() == 1
-    bob.shot("10-list-of-the-member")
+    bob.shot("11-list-of-the-member")
     members = live.api("alice", "GET", f"/v2/images/{image_id}/members")[1]["members"]
     assert [(m["member_id"], m["status"]) for m in members] == [(live.projects["b"], "accepted")]
     assert not bob.errors
@@ -134,7 +149,7 @@ def test_quota_usage_and_its_chart(sessions, live):
     assert chart.evaluate("img => img.complete && img.naturalWidth") == 720
     assert alice.page.locator("caption", has_text="project-a").count() == 1
     assert alice.page.locator("text=project-b").count() == 0
-    alice.shot("11-usage")
+    alice.shot("12-usage")
     assert not alice.errors
 
 
@@ -160,11 +175,11 @@ def test_web_download_import_and_its_task(sessions, live):
         alice.page.fill("#id_uri", f"http://127.0.0.1:{httpd.server_address[1]}/disk.raw")
         alice.page.click("section:has(#import-title) button[type=submit]")
         alice.page.wait_for_url(f"**/catalog/images/{image_id}/")
-        alice.shot("12-import-started")
+        alice.shot("13-import-started")
         # The page follows the task and reloads when the import is over.
         alice.page.locator("[data-attribute=status]", has_text="active").wait_for(timeout=60_000)
         assert alice.page.locator(".task-success").count() == 1
-        alice.shot("13-import-finished")
+        alice.shot("14-import-finished")
     finally:
         httpd.shutdown()
     _, stored = live.api("alice", "GET", f"/v2/images/{image_id}")
@@ -181,18 +196,18 @@ def test_publication_approved_in_the_admin(sessions, live):
     admin = sessions("admin")
     page = admin.page
     page.goto("/admin/catalog/publicationrequest/?status__exact=pending")
-    admin.shot("14-admin-publication-requests")
+    admin.shot("15-admin-publication-requests")
     page.locator("tr", has_text="to-publish").locator("input.action-select").check()
     page.select_option("select[name=action]", "approve_requests")
     page.click("button[name=index]")
     page.fill("textarea[name=reason]", "Checked in the browser test")
-    admin.shot("15-admin-approve-form")
+    admin.shot("16-admin-approve-form")
     page.click("input[type=submit][value=Confirm]")
     assert page.locator("text=1 request(s) decided.").count() == 1
     assert live.api("alice", "GET", f"/v2/images/{image_id}")[1]["visibility"] == "public"
     page.goto(f"/admin/catalog/image/?q={image_id}")
     assert page.locator("td.field-visibility", has_text="public").count() == 1
-    admin.shot("16-admin-images")
+    admin.shot("17-admin-images")
 
 
 @pytest.mark.parametrize("path", ["/catalog/images/", "/catalog/usage/", "/catalog/invitations/"])
