@@ -8,7 +8,7 @@ API: actions call ``actions.deactivate``, ``images.update_image``, ``publication
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.html import format_html_join
 
 from catalog import patching
@@ -22,6 +22,11 @@ from catalog.services import images as image_service
 from .admin import admin_context
 
 GiB = 1024**3
+
+
+def project_name(field: str) -> Subquery:
+    """The name of the project whose id is in ``field`` (one query for a whole page)."""
+    return Subquery(Project.objects.filter(pk=OuterRef(field)).values("name")[:1])
 
 
 class OwnerFilter(admin.SimpleListFilter):
@@ -197,7 +202,12 @@ class ImageAdmin(admin.ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(deleted=False)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(deleted=False)
+            .annotate(owner_project=project_name("owner"))
+        )
 
     def get_actions(self, request):
         found = super().get_actions(request)
@@ -210,10 +220,9 @@ class ImageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the "Delete" action deletes through the service
 
-    @admin.display(description="owner", ordering="owner")
+    @admin.display(description="owner", ordering="owner_project")
     def owner_name(self, obj):
-        project = Project.objects.filter(pk=obj.owner).only("name").first()
-        return project.name if project else obj.owner
+        return obj.owner_project or obj.owner
 
     @admin.display(description="stores")
     def stores(self, obj):
@@ -288,6 +297,7 @@ class ImageMemberAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .filter(deleted=False, image__deleted=False)
             .select_related("image")
+            .annotate(member_project=project_name("member"))
         )
 
     def get_actions(self, request):
@@ -301,10 +311,9 @@ class ImageMemberAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="member project", ordering="member")
+    @admin.display(description="member project", ordering="member_project")
     def member_name(self, obj):
-        project = Project.objects.filter(pk=obj.member).only("name").first()
-        return project.name if project else obj.member
+        return obj.member_project or obj.member
 
     def _apply(self, request, queryset, status):
         _run_on_each(self, request, queryset, _decide(status), f"set to {status}")

@@ -156,6 +156,32 @@ class LiveServer:
         self.stop()
 
 
+# --- A source for web-download ----------------------------------------------------------------
+
+
+def serve_bytes(data: bytes):
+    """Serve ``data`` at any path of a loopback HTTP server (for web-download tests).
+
+    Returns ``(url, server)``; call ``server.shutdown()`` when done.
+    """
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}/image", httpd
+
+
 # --- Memory of a process ---------------------------------------------------------------------
 
 

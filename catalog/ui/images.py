@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from catalog import patching, policy, queries
+from catalog import properties as props
 from catalog.api.serializers import serialize_image
 from catalog.exceptions import CatalogError, NotFound
 from catalog.identity.models import Project
@@ -85,9 +86,19 @@ def edit_form_initial(image) -> dict:
 
 
 def editable_properties(image, view=None) -> dict[str, str]:
-    """Custom properties as shown to users (the server-owned hidden ones left out)."""
+    """The users' custom properties (the server's own ``os_glance_*`` ones left out: they
+    are shown with the import state, and a patch may not change them)."""
     view = view or serialize_image(image)
-    return {p.name: p.value for p in image.properties.all() if p.name in view}
+    return {
+        p.name: p.value
+        for p in image.properties.all()
+        if p.name in view and not p.name.startswith(props.RESERVED_PREFIX)
+    }
+
+
+def server_properties(view: dict) -> dict[str, str]:
+    """The import state the server keeps in ``os_glance_*`` properties (non-empty ones)."""
+    return {k: v for k, v in view.items() if k.startswith(props.RESERVED_PREFIX) and v}
 
 
 def detail_context(ctx, image, **extra) -> dict:
@@ -104,6 +115,7 @@ def detail_context(ctx, image, **extra) -> dict:
         "image": image,
         "attributes": [(name, view.get(name)) for name in DETAIL_ATTRIBUTES],
         "properties": editable_properties(image, view),
+        "import_state": server_properties(view),
         "tags": view["tags"],
         "owner_name": names.get(image.owner, image.owner),
         "members": [(m, names.get(m.member, m.member)) for m in shared_rows],

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,7 +10,7 @@ from catalog import policy
 from catalog.identity.services import SESSION_PROJECT_KEY
 from catalog.services import members
 
-from .session import catalog_view, projects_of
+from .session import LoginForm, catalog_view, projects_of
 
 
 def _safe_next(request, fallback="ui:home"):
@@ -24,9 +23,8 @@ def _safe_next(request, fallback="ui:home"):
 
 
 def start_session(request, user) -> None:
-    """The one place a browser session starts (the seam for external Keystone mode, where
-    the form's credentials go to Keystone and the session keeps the token's project and
-    roles: issue 7 plugs in there, through the form's authentication backend)."""
+    """The one place a browser session starts, once ``session.authenticate_login`` has
+    accepted the credentials: the session acts in the user's first project."""
     login(request, user)
     projects = projects_of(user)
     if projects:
@@ -35,7 +33,7 @@ def start_session(request, user) -> None:
 
 @require_http_methods(["GET", "POST"])
 def login_view(request):
-    form = AuthenticationForm(request, data=request.POST or None)
+    form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         start_session(request, form.get_user())
         return redirect(_safe_next(request))

@@ -2,10 +2,10 @@
 usage and its chart, and publication approved in the Django admin."""
 
 import hashlib
-import http.server
-import threading
 
 import pytest
+
+from tests.livesrv import serve_bytes
 
 MiB = 1024 * 1024
 
@@ -156,23 +156,12 @@ def test_quota_usage_and_its_chart(sessions, live):
 def test_web_download_import_and_its_task(sessions, live):
     data = b"\xab" * (3 * MiB)
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url, httpd = serve_bytes(data)
     try:
         alice = sessions("alice")
         image_id = new_image(live, name="imported")
         alice.page.goto(f"/catalog/images/{image_id}/upload/")
-        alice.page.fill("#id_uri", f"http://127.0.0.1:{httpd.server_address[1]}/disk.raw")
+        alice.page.fill("#id_uri", url)
         alice.page.click("section:has(#import-title) button[type=submit]")
         alice.page.wait_for_url(f"**/catalog/images/{image_id}/")
         alice.shot("13-import-started")

@@ -30,3 +30,13 @@ def carol_web(carol):
 @pytest.fixture
 def admin_web(admin):
     return session_for(admin)
+
+
+def give_data(persona, image_id: str, size: int = 512) -> None:
+    """Upload ``size`` zero bytes through the API, making the image active."""
+    from tests.conftest import assert_status
+
+    response = persona.put(
+        f"/v2/images/{image_id}/file", raw=b"\0" * size, content_type="application/octet-stream"
+    )
+    assert_status(response, 204)

@@ -4,6 +4,7 @@ import pytest
 
 from catalog.models import Image, ImageMember
 from tests.conftest import assert_status
+from tests.ui.conftest import give_data
 
 CHANGELIST = "/admin/catalog/image/"
 
@@ -41,12 +42,7 @@ def test_detail_has_computed_fields_and_inlines(admin_web, image):
 
 def test_actions_go_through_the_services(admin_web, alice, image):
     image_id = image["id"]
-    assert_status(
-        alice.put(
-            f"/v2/images/{image_id}/file", raw=b"\0" * 512, content_type="application/octet-stream"
-        ),
-        204,
-    )
+    give_data(alice, image_id)
     act(admin_web, "deactivate", image_id)
     assert Image.objects.get(pk=image_id).status == "deactivated"
     act(admin_web, "reactivate", image_id)
@@ -117,3 +113,21 @@ def test_membership_invitations_are_decided_through_the_service(admin_web, alice
 
 def test_non_staff_cannot_open_the_admin(alice_web):
     assert_status(alice_web.get(CHANGELIST), 302)
+
+
+def test_changelist_queries_do_not_grow_with_the_page(admin_web, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert_status(admin_web.get(CHANGELIST), 200)
+        return len(captured.captured_queries)
+
+    for index in range(3):
+        alice.create_image(name=f"n-{index}")
+    queries()
+    few = queries()
+    for index in range(20):
+        alice.create_image(name=f"m-{index}")
+    assert queries() == few

@@ -4,6 +4,7 @@ import pytest
 
 from catalog.models import Image
 from tests.conftest import assert_status
+from tests.ui.conftest import give_data
 
 
 @pytest.fixture
@@ -173,6 +174,9 @@ def test_the_browser_upload_path_takes_a_session_with_csrf(alice, alices_image):
     )
     assert_status(response, 204)
     assert Image.objects.get(pk=alices_image["id"]).size == 4096
+    # The detail page's download link is the API's, with the same session.
+    download = assert_status(client.get(url), 200)
+    assert b"".join(download.streaming_content) == data
 
 
 def test_web_download_form_refuses_unsafe_urls(alice_web, alices_image):
@@ -190,12 +194,7 @@ def test_upload_page_of_an_image_that_cannot_be_written(bob_web, alices_image):
 
 def test_actions_deactivate_delete_and_request_publication(alice_web, alice, alices_image):
     image_id = alices_image["id"]
-    assert_status(
-        alice.put(
-            f"/v2/images/{image_id}/file", raw=b"\0" * 512, content_type="application/octet-stream"
-        ),
-        204,
-    )
+    give_data(alice, image_id)
     assert_status(alice_web.post(f"/catalog/images/{image_id}/deactivate/"), 302)
     assert Image.objects.get(pk=image_id).status == "deactivated"
     assert_status(alice_web.post(f"/catalog/images/{image_id}/reactivate/"), 302)
@@ -220,3 +219,28 @@ def test_actions_need_post(alice_web, alices_image):
 def test_pages_need_a_login(client, alices_image):
     for path in ("/catalog/images/", f"/catalog/images/{alices_image['id']}/", "/catalog/usage/"):
         assert_status(client.get(path), 302)
+
+
+def test_pages_have_no_inline_script_or_style(alice_web, alices_image):
+    """The CSP forbids inline code: every page loads its script and styles from files."""
+    import re
+
+    image_id = alices_image["id"]
+    paths = [
+        "/catalog/",
+        "/catalog/images/",
+        f"/catalog/images/{image_id}/",
+        f"/catalog/images/{image_id}/upload/",
+        "/catalog/images/new/",
+        "/catalog/invitations/",
+        "/catalog/usage/",
+    ]
+    for path in paths:
+        response = assert_status(alice_web.get(path), 200)
+        html = response.content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+        assert not re.search(r"\sstyle=", html), path
+        assert not re.search(r"\son[a-z]+=", html), path  # no inline event handlers
+        assert "unsafe-inline" not in response["Content-Security-Policy"]
+        for form in re.findall(r"<form[^>]*method=\"post\".*?</form>", html, re.S):
+            assert "csrfmiddlewaretoken" in form, (path, form[:200])
