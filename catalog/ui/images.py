@@ -18,7 +18,7 @@ from catalog.services import images as image_service
 
 from . import listing
 from .forms import ImageEditForm, ImportForm, NewImageForm, ShareForm, format_properties
-from .session import catalog_view
+from .session import catalog_view, projects_of
 
 # Attributes shown in the detail table, in this order (properties and tags apart).
 DETAIL_ATTRIBUTES = [
@@ -64,7 +64,13 @@ def image_list(request, ctx):
     names = project_names({row["owner"] for row in page.rows})
     for row in page.rows:
         row["owner_name"] = names.get(row["owner"], row["owner"] or "")
-    projects = Project.objects.filter(enabled=True).order_by("name")
+    # The owner filter offers the user's own projects (every project to admins): the
+    # project directory is not everyone's to read.
+    projects = (
+        Project.objects.filter(enabled=True).order_by("name")
+        if ctx.is_admin
+        else projects_of(request.user)
+    )
     context = {
         "page": page,
         "selects": listing.filter_selects(request.GET, projects),

@@ -35,7 +35,8 @@ def test_login_page_and_catalog_list(sessions, live):
     assert alice.page.locator("text=listed-image").count() == 1
     assert alice.page.locator(".badge.vis-shared").count() >= 1
     alice.page.fill("#f-q", "listed")
-    alice.page.click("form.filters button[type=submit]")
+    with alice.page.expect_navigation():
+        alice.page.click("form.filters button[type=submit]")
     alice.page.wait_for_url("**q=listed**")
     assert alice.page.locator("tbody tr").count() == 1
     alice.shot("02-catalog-list")
@@ -53,7 +54,8 @@ def test_create_and_upload_50_mib_with_progress(sessions, live, big_file):
     page.select_option("#id_visibility", "private")
     page.fill("#id_properties", "os_distro=debian")
     alice.shot("03-new-image")
-    page.click("form.stacked button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.stacked button[type=submit]")
     page.wait_for_url("**/upload/")
     alice.shot("04-upload-page")
 
@@ -99,7 +101,8 @@ def test_edit_with_form_errors_then_saved(sessions, live):
     page.goto(f"/catalog/images/{image_id}/")
     page.click("summary")
     page.fill("#id_properties", "no equals sign")
-    page.click("form.stacked button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.stacked button[type=submit]")
     assert page.locator(".error", has_text="write each property as key=value").count() == 1
     alice.shot("07-edit-form-error")
     assert all("400" in error for error in alice.errors)  # the refused form, nothing else
@@ -108,7 +111,8 @@ def test_edit_with_form_errors_then_saved(sessions, live):
     page.fill("#id_properties", "os_distro=alpine\nhw_firmware_type=uefi")
     page.fill("#id_tags", "edited, browser")
     page.check("#id_protected")
-    page.click("form.stacked button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.stacked button[type=submit]")
     page.wait_for_url(f"**/catalog/images/{image_id}/")
     assert page.locator("text=Image saved.").count() == 1
     alice.shot("08-image-edited")
@@ -123,7 +127,8 @@ def test_share_and_accept_as_the_other_project(sessions, live):
     image_id = new_image(live, name="shared-in-browser", visibility="shared")
     alice.page.goto(f"/catalog/images/{image_id}/")
     alice.page.fill("#id_project", "project-b")
-    alice.page.click("form.inline-form button[type=submit]")
+    with alice.page.expect_navigation():
+        alice.page.click("form.inline-form button[type=submit]")
     alice.page.wait_for_url(f"**/catalog/images/{image_id}/")
     assert alice.page.locator(".member-pending").count() == 1
     alice.shot("09-shared-pending")
@@ -131,7 +136,8 @@ def test_share_and_accept_as_the_other_project(sessions, live):
     bob.page.goto("/catalog/invitations/")
     row = bob.page.locator("tr", has_text="shared-in-browser")
     bob.shot("10-invitations")
-    row.locator("button[value=accepted]").click()
+    with bob.page.expect_navigation():
+        row.locator("button[value=accepted]").click()
     bob.page.wait_for_url("**/catalog/invitations/")
     bob.page.goto("/catalog/images/")
     assert bob.page.locator("text=shared-in-browser").count() == 1
@@ -162,7 +168,8 @@ def test_web_download_import_and_its_task(sessions, live):
         image_id = new_image(live, name="imported")
         alice.page.goto(f"/catalog/images/{image_id}/upload/")
         alice.page.fill("#id_uri", url)
-        alice.page.click("section:has(#import-title) button[type=submit]")
+        with alice.page.expect_navigation():
+            alice.page.click("section:has(#import-title) button[type=submit]")
         alice.page.wait_for_url(f"**/catalog/images/{image_id}/")
         alice.shot("13-import-started")
         # The page follows the task and reloads when the import is over.
@@ -179,7 +186,8 @@ def test_publication_approved_in_the_admin(sessions, live):
     alice = sessions("alice")
     image_id = new_image(live, name="to-publish")
     alice.page.goto(f"/catalog/images/{image_id}/")
-    alice.page.click("text=Ask to publish")
+    with alice.page.expect_navigation():
+        alice.page.click("text=Ask to publish")
     assert alice.page.locator("text=Publication requested.").count() == 1
 
     admin = sessions("admin")
@@ -188,15 +196,18 @@ def test_publication_approved_in_the_admin(sessions, live):
     admin.shot("15-admin-publication-requests")
     page.locator("tr", has_text="to-publish").locator("input.action-select").check()
     page.select_option("select[name=action]", "approve_requests")
-    page.click("button[name=index]")
+    with page.expect_navigation():
+        page.click("button[name=index]")
     page.fill("textarea[name=reason]", "Checked in the browser test")
     admin.shot("16-admin-approve-form")
-    page.click("input[type=submit][value=Confirm]")
+    with page.expect_navigation():
+        page.click("input[type=submit][value=Confirm]")
     assert page.locator("text=1 request(s) decided.").count() == 1
     assert live.api("alice", "GET", f"/v2/images/{image_id}")[1]["visibility"] == "public"
     page.goto(f"/admin/catalog/image/?q={image_id}")
     assert page.locator("td.field-visibility", has_text="public").count() == 1
     admin.shot("17-admin-images")
+    assert not admin.errors, admin.errors
 
 
 @pytest.mark.parametrize("path", ["/catalog/images/", "/catalog/usage/", "/catalog/invitations/"])

@@ -30,6 +30,11 @@ def test_list_shows_visible_images_with_badges(alice_web, alices_image, bob):
     assert 'class="badge vis-shared"' in html
 
 
+def test_owner_filter_offers_only_the_users_projects(alice_web, admin_web, project_b):
+    assert "project-b" not in page(alice_web, "/catalog/images/")
+    assert "project-b" in page(admin_web, "/catalog/images/")
+
+
 def test_list_filters_search_and_sort(alice_web, alice):
     alice.create_image(name="zeta", disk_format="qcow2", container_format="bare")
     alice.create_image(name="alpha", disk_format="raw", container_format="bare", tags=["t1"])
