@@ -94,6 +94,23 @@ def test_create_and_upload_50_mib_with_progress(sessions, live, big_file):
     assert not alice.errors
 
 
+def test_a_refused_upload_says_why_and_keeps_the_image_queued(sessions, live, tmp_path):
+    alice = sessions("alice")
+    image_id = new_image(live, name="not-qcow2", disk_format="qcow2")
+    junk = tmp_path / "junk.qcow2"
+    junk.write_bytes(b"this is not a qcow2 image" * 4096)
+    alice.page.goto(f"/catalog/images/{image_id}/upload/")
+    alice.page.set_input_files("#upload-file", str(junk))
+    alice.page.click("#upload-button")
+    error = alice.page.locator("#upload-error")
+    error.wait_for(state="visible")
+    assert error.inner_text().startswith("Upload refused:")
+    assert "qcow2" in error.inner_text()
+    alice.shot("06b-upload-refused")
+    assert live.api("alice", "GET", f"/v2/images/{image_id}")[1]["status"] == "queued"
+    alice.errors.clear()  # the refused PUT (415) is the point of this test
+
+
 def test_edit_with_form_errors_then_saved(sessions, live):
     alice = sessions("alice")
     page = alice.page

@@ -249,3 +249,9 @@ def test_pages_have_no_inline_script_or_style(alice_web, alices_image):
         assert "unsafe-inline" not in response["Content-Security-Policy"]
         for form in re.findall(r"<form[^>]*method=\"post\".*?</form>", html, re.S):
             assert "csrfmiddlewaretoken" in form, (path, form[:200])
+
+
+def test_missing_pages_are_html_in_the_catalog(alice_web):
+    response = assert_status(alice_web.get("/catalog/images/no-such-image/"), 404)
+    assert response["Content-Type"].startswith("text/html")
+    assert "There is nothing here that you may see." in response.content.decode()
