@@ -255,3 +255,20 @@ def test_missing_pages_are_html_in_the_catalog(alice_web):
     response = assert_status(alice_web.get("/catalog/images/no-such-image/"), 404)
     assert response["Content-Type"].startswith("text/html")
     assert "There is nothing here that you may see." in response.content.decode()
+
+
+def test_list_page_queries_do_not_grow_with_the_page(alice_web, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert_status(alice_web.get("/catalog/images/"), 200)
+        return len(captured.captured_queries)
+
+    alice.create_image(name="first", tags=["a"], os_distro="x")
+    queries()
+    few = queries()
+    for index in range(15):
+        alice.create_image(name=f"more-{index}", tags=["a", "b"], os_distro="y")
+    assert queries() == few
