@@ -159,3 +159,7 @@ class PublicationRequestAdmin(admin.ModelAdmin):
         if done:
             self.message_user(request, f"{done} request(s) decided.", messages.SUCCESS)
         return None
+
+
+# The image and membership admins live in their own module (registered on import).
+from . import admin_images  # noqa: E402, F401

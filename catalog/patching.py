@@ -11,7 +11,7 @@ Glance's deserializer does), then ``apply_patch`` applies the changes in order t
 the image state, so a failing change leaves nothing half-applied.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -224,3 +224,19 @@ def _apply_to_property(state: ImageState, change: Change, rules: PatchRules) -> 
     if not exists:
         count = domain.count_user_properties(state.extra)
         domain.check_quota("properties", count, rules.property_quota)
+
+
+# --- Building patches (forms: the admin and the HTML catalog) --------------------------------
+
+
+def pointer(name: str) -> str:
+    """The JSON pointer of a top-level attribute or property (RFC 6901 escapes)."""
+    return "/" + name.replace("~", "~0").replace("/", "~1")
+
+
+def form_patch(replace: dict[str, Any], remove: Iterable[str] = ()) -> list[Change]:
+    """The checked changes that set ``replace`` (attributes and properties, v2.1 upserts)
+    and remove the properties ``remove``: forms edit through the same rules as PATCH."""
+    document = [{"op": "add", "path": pointer(k), "value": v} for k, v in replace.items()]
+    document += [{"op": "remove", "path": pointer(name)} for name in remove]
+    return parse_patch(document, PATCH_V21)

@@ -142,6 +142,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "catalog.ui.security.ContentSecurityPolicyMiddleware",
 ]
 
 # Glance answers 404 for a trailing slash (/v2/images/); never redirect to add one.
@@ -160,6 +161,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "catalog.ui.context_processors.catalog",
             ],
         },
     },
@@ -235,7 +237,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "ui:login"
 
 # --- Django REST framework ---------------------------------------------------------------
 

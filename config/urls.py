@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from catalog.api import errors, versions
 
@@ -10,8 +10,13 @@ urlpatterns = [
     path("v2/", include("catalog.api.urls")),
     path("identity", include("catalog.identity.urls")),
     path("admin/", admin.site.urls),
+    path("catalog/", include("catalog.ui.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="openapi-schema"),
+        name="swagger-ui",
+    ),
 ]
 
 handler400 = errors.handler400

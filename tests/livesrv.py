@@ -80,10 +80,14 @@ class LiveServer:
         )
         return result.stdout
 
+    def seed(self) -> str:
+        """Create the data the tests need (after migrate); returns the API token to use."""
+        return self._manage("shell", "-c", _MAKE_TOKEN).strip().splitlines()[-1]
+
     def start(self) -> "LiveServer":
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._manage("migrate", "--noinput", "-v", "0")
-        self.token = self._manage("shell", "-c", _MAKE_TOKEN).strip().splitlines()[-1]
+        self.token = self.seed()
         self.log = open(self.workdir / "gunicorn.log", "wb")
         self.process = subprocess.Popen(
             [
@@ -200,6 +204,32 @@ class LiveServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+# --- A source for web-download ----------------------------------------------------------------
+
+
+def serve_bytes(data: bytes):
+    """Serve ``data`` at any path of a loopback HTTP server (for web-download tests).
+
+    Returns ``(url, server)``; call ``server.shutdown()`` when done.
+    """
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}/image", httpd
 
 
 # --- Memory of a process ---------------------------------------------------------------------

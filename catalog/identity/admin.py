@@ -15,8 +15,18 @@ class MembershipInline(admin.TabularInline):
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "id", "enabled", "created_at"]
     search_fields = ["name", "id"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "quotas"]
     inlines = [MembershipInline]
+
+    @admin.display(description="quota limits and usage")
+    def quotas(self, obj):
+        """The project's limits (defaults or its overrides, set under Project quotas)."""
+        from catalog import quotas
+
+        if obj.pk is None:
+            return "-"
+        info = quotas.usage_info(obj.pk)["usage"]
+        return "; ".join(f"{name}: {f['usage']} of {f['limit']}" for name, f in info.items())
 
 
 @admin.register(Membership)

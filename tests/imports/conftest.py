@@ -4,6 +4,7 @@ import threading
 import pytest
 from django.core.management import call_command
 
+from tests import livesrv
 from tests.api.test_image_data import raw_image, upload  # noqa: F401 (shared helpers)
 
 
@@ -62,20 +63,9 @@ def serve_bytes():
     servers = []
 
     def serve(data: bytes) -> str:
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        url, httpd = livesrv.serve_bytes(data)
         servers.append(httpd)
-        return f"http://127.0.0.1:{httpd.server_address[1]}/image"
+        return url
 
     yield serve
     for httpd in servers:

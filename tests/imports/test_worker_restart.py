@@ -73,8 +73,10 @@ def start_worker(live: LiveServer) -> subprocess.Popen:
 
 
 def image_state(live, image_id):
-    image = json.loads(live.request("GET", f"/v2/images/{image_id}").data)
+    # Tasks first: the worker commits a task's end and the image's status together, so an
+    # image read after a finished task is final (read before, it could still be importing).
     tasks = json.loads(live.request("GET", f"/v2/images/{image_id}/tasks").data)["tasks"]
+    image = json.loads(live.request("GET", f"/v2/images/{image_id}").data)
     return image, tasks
 
 

@@ -1,0 +1,331 @@
+"""Django admin for images and memberships (invitations).
+
+The admin reads the models, but every write goes through the services with the admin user's
+request context (``admin_context``), so policy, status transitions and quotas are those of the
+API: actions call ``actions.deactivate``, ``images.update_image``, ``publication.approve``,
+``images.delete_image`` and ``members.set_member_status``; inlines are read-only.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import OuterRef, Q, Subquery
+from django.utils.html import format_html_join
+
+from catalog import patching
+from catalog.choices import MemberStatus, PublicationStatus
+from catalog.exceptions import CatalogError, Conflict
+from catalog.identity.models import Project
+from catalog.models import Image, ImageMember, ImageProperty, ImageTag
+from catalog.services import actions, members, publication
+from catalog.services import images as image_service
+
+from .admin import admin_context
+
+GiB = 1024**3
+
+
+def project_name(field: str) -> Subquery:
+    """The name of the project whose id is in ``field`` (one query for a whole page)."""
+    return Subquery(Project.objects.filter(pk=OuterRef(field)).values("name")[:1])
+
+
+class OwnerFilter(admin.SimpleListFilter):
+    title = "owner project"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        names = dict(Project.objects.values_list("id", "name"))
+        owners = Image.objects.filter(deleted=False).values_list("owner", flat=True).distinct()
+        return sorted(((o, names.get(o, o)) for o in owners if o), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(owner=self.value()) if self.value() else queryset
+
+
+class SizeFilter(admin.SimpleListFilter):
+    title = "size"
+    parameter_name = "size"
+    BUCKETS = {
+        "none": ("no data", Q(size__isnull=True)),
+        "small": ("under 1 GiB", Q(size__lt=GiB)),
+        "medium": ("1 to 10 GiB", Q(size__gte=GiB, size__lt=10 * GiB)),
+        "large": ("10 GiB or more", Q(size__gte=10 * GiB)),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.BUCKETS.items()]
+
+    def queryset(self, request, queryset):
+        bucket = self.BUCKETS.get(self.value())
+        return queryset.filter(bucket[1]) if bucket else queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Shown, never written: tags, properties and members change through the services
+    (the HTML catalog's edit page, the API)."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TagInline(ReadOnlyInline):
+    model = ImageTag
+    fields = ["value"]
+
+
+class PropertyInline(ReadOnlyInline):
+    model = ImageProperty
+    fields = ["name", "value"]
+
+
+class MemberInline(ReadOnlyInline):
+    model = ImageMember
+    fields = ["member", "status", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted=False)
+
+
+class ImageForm(forms.ModelForm):
+    class Meta:
+        model = Image
+        fields = ["name", "visibility", "protected", "os_hidden", "min_disk", "min_ram"]
+
+
+# Computed and server-owned attributes: shown, never edited.
+COMPUTED_FIELDS = [
+    "id",
+    "status",
+    "owner",
+    "container_format",
+    "disk_format",
+    "size",
+    "virtual_size",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "stores",
+    "created_at",
+    "updated_at",
+]
+
+
+def _run_on_each(modeladmin, request, queryset, operation, done_message: str) -> None:
+    """Apply ``operation(ctx, image)`` to each selected image, reporting each refusal."""
+    ctx = admin_context(request)
+    if ctx is None:
+        modeladmin.message_user(request, "You have no role in any project.", messages.ERROR)
+        return
+    done = 0
+    for image in queryset:
+        try:
+            operation(ctx, image)
+            done += 1
+        except CatalogError as exc:
+            modeladmin.message_user(request, f"{image}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(
+            request, f"{done} selected item(s) {done_message}.", messages.SUCCESS
+        )
+
+
+def _set_protected(value: bool):
+    def operation(ctx, image):
+        image_service.update_image(ctx, image.pk, patching.form_patch({"protected": value}))
+
+    return operation
+
+
+def _approve_pending(ctx, image):
+    pending = image.publication_requests.filter(status=PublicationStatus.PENDING).first()
+    if pending is None:
+        raise Conflict("There is no pending publication request.")
+    publication.approve(ctx, pending.pk)
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    form = ImageForm
+    list_display = [
+        "name",
+        "id",
+        "status",
+        "visibility",
+        "owner_name",
+        "size",
+        "disk_format",
+        "container_format",
+        "protected",
+        "os_hidden",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "visibility",
+        OwnerFilter,
+        SizeFilter,
+        "disk_format",
+        "container_format",
+        "protected",
+        "os_hidden",
+        "created_at",
+    ]
+    search_fields = [
+        "name",
+        "=id",
+        "=checksum",
+        "=os_hash_value",
+        "tags__value",
+        "properties__name",
+        "properties__value",
+    ]
+    readonly_fields = COMPUTED_FIELDS
+    fieldsets = [
+        (None, {"fields": ["name", "visibility", "protected", "os_hidden", "min_disk", "min_ram"]}),
+        ("Computed", {"fields": COMPUTED_FIELDS}),
+    ]
+    inlines = [TagInline, PropertyInline, MemberInline]
+    actions = [
+        "deactivate",
+        "reactivate",
+        "protect",
+        "unprotect",
+        "approve_publication",
+        "delete_images",
+    ]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(deleted=False)
+            .annotate(owner_project=project_name("owner"))
+        )
+
+    def get_actions(self, request):
+        found = super().get_actions(request)
+        found.pop("delete_selected", None)  # it deletes rows; ours deletes through the service
+        return found
+
+    def has_add_permission(self, request):
+        return False  # images are created through the API or the HTML catalog
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the "Delete" action deletes through the service
+
+    @admin.display(description="owner", ordering="owner_project")
+    def owner_name(self, obj):
+        return obj.owner_project or obj.owner
+
+    @admin.display(description="stores")
+    def stores(self, obj):
+        rows = obj.locations.filter(status="active").values_list("store", "url")
+        return format_html_join("", "<div>{}: {}</div>", rows) or "-"
+
+    def save_model(self, request, obj, form, change):
+        """Edits are a patch through ``update_image``, with the admin's context."""
+        ctx = admin_context(request)
+        if ctx is None or not change:
+            raise PermissionError("Images are created through the API.")
+        replace = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            image_service.update_image(ctx, obj.pk, patching.form_patch(replace))
+        except CatalogError as exc:
+            self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
+
+    @admin.action(description="Deactivate selected images")
+    def deactivate(self, request, queryset):
+        _run_on_each(
+            self, request, queryset, lambda c, i: actions.deactivate(c, i.pk), "deactivated"
+        )
+
+    @admin.action(description="Reactivate selected images")
+    def reactivate(self, request, queryset):
+        _run_on_each(
+            self, request, queryset, lambda c, i: actions.reactivate(c, i.pk), "reactivated"
+        )
+
+    @admin.action(description="Protect selected images")
+    def protect(self, request, queryset):
+        _run_on_each(self, request, queryset, _set_protected(True), "protected")
+
+    @admin.action(description="Unprotect selected images")
+    def unprotect(self, request, queryset):
+        _run_on_each(self, request, queryset, _set_protected(False), "unprotected")
+
+    @admin.action(description="Approve the pending publication requests (make public)")
+    def approve_publication(self, request, queryset):
+        _run_on_each(self, request, queryset, _approve_pending, "published")
+
+    @admin.action(description="Delete selected images (protected images are refused)")
+    def delete_images(self, request, queryset):
+        _run_on_each(
+            self, request, queryset, lambda c, i: image_service.delete_image(c, i.pk), "deleted"
+        )
+
+
+# --- Memberships (invitations) -------------------------------------------------------------
+
+
+def _decide(status: str):
+    def operation(ctx, row):
+        members.set_member_status(ctx, row.image_id, row.member, status)
+
+    return operation
+
+
+@admin.register(ImageMember)
+class ImageMemberAdmin(admin.ModelAdmin):
+    """Who each shared image is offered to, and the member project's decision."""
+
+    list_display = ["image", "member_name", "status", "created_at", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["=image__id", "image__name", "member"]
+    readonly_fields = ["image", "member", "status", "created_at", "updated_at"]
+    actions = ["accept", "reject", "reset_pending"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(deleted=False, image__deleted=False)
+            .select_related("image")
+            .annotate(member_project=project_name("member"))
+        )
+
+    def get_actions(self, request):
+        found = super().get_actions(request)
+        found.pop("delete_selected", None)
+        return found
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="member project", ordering="member_project")
+    def member_name(self, obj):
+        return obj.member_project or obj.member
+
+    def _apply(self, request, queryset, status):
+        _run_on_each(self, request, queryset, _decide(status), f"set to {status}")
+
+    @admin.action(description="Accept selected invitations")
+    def accept(self, request, queryset):
+        self._apply(request, queryset, MemberStatus.ACCEPTED)
+
+    @admin.action(description="Reject selected invitations")
+    def reject(self, request, queryset):
+        self._apply(request, queryset, MemberStatus.REJECTED)
+
+    @admin.action(description="Set selected invitations back to pending")
+    def reset_pending(self, request, queryset):
+        self._apply(request, queryset, MemberStatus.PENDING)

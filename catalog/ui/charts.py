@@ -1,0 +1,65 @@
+"""Quota usage bar charts, drawn with Pillow as PNG (the page also has the figures as a
+table, for screen readers)."""
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFont
+
+WIDTH, ROW, MARGIN, LABEL = 720, 46, 16, 190
+COLOURS = {"ok": (32, 87, 164), "warn": (154, 91, 0), "full": (163, 32, 32)}
+TRACK, TEXT, UNLIMITED = (226, 231, 237), (29, 35, 43), (120, 160, 120)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    usage: int
+    limit: int  # -1: unlimited
+    unit: str = ""
+
+    @property
+    def share(self) -> float | None:
+        """Used fraction of the limit (None when unlimited); a zero limit used is full."""
+        if self.limit < 0:
+            return None
+        if self.limit == 0:
+            return 1.0 if self.usage else 0.0
+        return self.usage / self.limit
+
+    def caption(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        if self.limit < 0:
+            return f"{self.usage}{unit} used (unlimited)"
+        return f"{self.usage} of {self.limit}{unit} ({round((self.share or 0) * 100)} %)"
+
+
+def _colour(share: float) -> tuple[int, int, int]:
+    if share >= 1:
+        return COLOURS["full"]
+    return COLOURS["warn"] if share >= 0.8 else COLOURS["ok"]
+
+
+def render_bars(title: str, bars: list[Bar]) -> bytes:
+    """A PNG with one horizontal bar per figure, filled to its share of the limit."""
+    height = MARGIN * 2 + 24 + ROW * len(bars)
+    canvas = Image.new("RGB", (WIDTH, height), "white")
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default(size=14)
+    draw.text((MARGIN, MARGIN), title, fill=TEXT, font=ImageFont.load_default(size=16))
+    track_width = WIDTH - LABEL - MARGIN * 2
+    for index, bar in enumerate(bars):
+        top = MARGIN + 30 + index * ROW
+        draw.text((MARGIN, top + 2), bar.label, fill=TEXT, font=font)
+        box = (LABEL, top, LABEL + track_width, top + 18)
+        draw.rectangle(box, fill=TRACK)
+        share = bar.share
+        if share is None:
+            draw.rectangle((LABEL, top, LABEL + track_width, top + 18), outline=UNLIMITED)
+        elif share > 0:
+            filled = LABEL + max(2, round(track_width * min(share, 1.0)))
+            draw.rectangle((LABEL, top, filled, top + 18), fill=_colour(share))
+        draw.text((LABEL, top + 21), bar.caption(), fill=TEXT, font=font)
+    out = io.BytesIO()
+    canvas.save(out, format="PNG", optimize=True)
+    return out.getvalue()

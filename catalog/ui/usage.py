@@ -1,0 +1,50 @@
+"""Quota usage: the acting project's limits and usage (every project's for admins), as a
+table and as PNG bar charts."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from catalog import quotas
+from catalog.identity.models import Project
+
+from .charts import Bar, render_bars
+from .session import catalog_view
+
+LABELS = {
+    quotas.IMAGE_SIZE_TOTAL: ("Stored data", "MiB"),
+    quotas.IMAGE_COUNT_TOTAL: ("Images", ""),
+    quotas.IMAGE_STAGE_TOTAL: ("Staged data", "MiB"),
+    quotas.IMAGE_COUNT_UPLOADING: ("Uploads in progress", ""),
+}
+
+
+def bars_of(project_id: str) -> list[Bar]:
+    figures = quotas.usage_info(project_id)["usage"]
+    return [
+        Bar(LABELS[name][0], figures[name]["usage"], figures[name]["limit"], LABELS[name][1])
+        for name in quotas.QUOTA_NAMES
+    ]
+
+
+def projects_for(ctx) -> list[Project]:
+    """Admins see every project; others the project they act in."""
+    if ctx.is_admin:
+        return list(Project.objects.order_by("name"))
+    return list(Project.objects.filter(pk=ctx.project_id))
+
+
+@catalog_view
+def usage(request, ctx):
+    rows = [(project, bars_of(project.id)) for project in projects_for(ctx)]
+    return render(request, "catalog/usage.html", {"rows": rows})
+
+
+@never_cache
+@catalog_view
+def usage_chart(request, ctx, project_id):
+    project = next((p for p in projects_for(ctx) if p.id == project_id), None)
+    if project is None:
+        raise Http404("No such project.")
+    png = render_bars(f"Quota usage of {project.name}", bars_of(project.id))
+    return HttpResponse(png, content_type="image/png")

@@ -1,0 +1,69 @@
+"""HTML catalog views: thin function views over the same services and policy as the API."""
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from catalog import policy
+from catalog.identity.services import SESSION_PROJECT_KEY
+from catalog.services import members
+
+from .session import LoginForm, catalog_view, projects_of
+
+
+def _safe_next(request, fallback="ui:home"):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return target
+    return redirect(fallback).url
+
+
+def start_session(request, user) -> None:
+    """The one place a browser session starts, once ``session.authenticate_login`` has
+    accepted the credentials: the session acts in the user's first project."""
+    login(request, user)
+    projects = projects_of(user)
+    if projects:
+        request.session[SESSION_PROJECT_KEY] = projects[0].id
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        start_session(request, form.get_user())
+        return redirect(_safe_next(request))
+    return render(
+        request, "catalog/login.html", {"form": form, "next": request.GET.get("next", "")}
+    )
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("ui:login")
+
+
+@require_POST
+@catalog_view
+def switch_project(request, ctx):
+    wanted = request.POST.get("project_id")
+    project = next((p for p in projects_of(request.user) if p.id == wanted), None)
+    if project is None:
+        messages.error(request, "You have no role in that project.")
+    else:
+        request.session[SESSION_PROJECT_KEY] = project.id
+        messages.success(request, f"Now acting in project {project.name}.")
+    return redirect(_safe_next(request))
+
+
+@catalog_view
+def home(request, ctx):
+    pending = 0
+    if ctx.project_id is not None:
+        pending = members.invitations(ctx).count() if policy.check(ctx, "get_images") else 0
+    return render(request, "catalog/home.html", {"ctx": ctx, "pending_invitations": pending})

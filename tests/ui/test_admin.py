@@ -1,0 +1,142 @@
+"""The Django admin of images and memberships: every change goes through the services."""
+
+import pytest
+
+from catalog.models import Image, ImageMember
+from tests.conftest import assert_status
+from tests.ui.conftest import give_data
+
+CHANGELIST = "/admin/catalog/image/"
+
+
+@pytest.fixture
+def image(alice):
+    return alice.create_image(
+        name="cirros", disk_format="raw", container_format="bare", tags=["demo"], os_distro="cirros"
+    )
+
+
+def act(client, action, *ids, url=CHANGELIST, follow=True):
+    return client.post(url, {"action": action, "_selected_action": list(ids)}, follow=follow)
+
+
+def test_changelist_search_and_filters(admin_web, image, alice):
+    alice.create_image(name="other", disk_format="qcow2", container_format="bare")
+    html = assert_status(admin_web.get(CHANGELIST), 200).content.decode()
+    assert "cirros" in html and "other" in html and "project-a" in html
+    for query in ("q=cirros", f"q={image['id']}", "q=demo", "q=os_distro"):
+        html = admin_web.get(f"{CHANGELIST}?{query}").content.decode()
+        assert "cirros" in html and ">other<" not in html, query
+    html = admin_web.get(f"{CHANGELIST}?disk_format__exact=qcow2").content.decode()
+    assert ">other<" in html and image["id"] not in html
+    html = admin_web.get(f"{CHANGELIST}?size=none&owner={alice.project_id}").content.decode()
+    assert image["id"] in html
+
+
+def test_detail_has_computed_fields_and_inlines(admin_web, image):
+    html = assert_status(admin_web.get(f"{CHANGELIST}{image['id']}/change/"), 200).content.decode()
+    assert "Os hash value" in html and "Virtual size" in html and "Stores" in html
+    assert "demo" in html and "cirros" in html  # tag and property inlines
+    assert 'name="checksum"' not in html  # read-only
+
+
+def test_actions_go_through_the_services(admin_web, alice, image):
+    image_id = image["id"]
+    give_data(alice, image_id)
+    act(admin_web, "deactivate", image_id)
+    assert Image.objects.get(pk=image_id).status == "deactivated"
+    act(admin_web, "reactivate", image_id)
+    assert Image.objects.get(pk=image_id).status == "active"
+    act(admin_web, "protect", image_id)
+    assert Image.objects.get(pk=image_id).protected
+    html = act(admin_web, "delete_images", image_id).content.decode()
+    assert "is protected and cannot be deleted" in html
+    assert not Image.objects.get(pk=image_id).deleted
+    act(admin_web, "unprotect", image_id)
+    act(admin_web, "delete_images", image_id)
+    assert Image.objects.get(pk=image_id).deleted
+
+
+def test_reactivating_a_queued_image_is_refused_with_a_message(admin_web, image):
+    html = act(admin_web, "reactivate", image["id"]).content.decode()
+    assert "Not allowed to reactivate image in status &#x27;queued&#x27;" in html
+
+
+def test_approve_publication(admin_web, alice, image):
+    assert_status(
+        alice.post(f"/v2/x-vitrine/images/{image['id']}/publication-requests", {"message": "pls"}),
+        201,
+    )
+    act(admin_web, "approve_publication", image["id"])
+    assert Image.objects.get(pk=image["id"]).visibility == "public"
+    html = act(admin_web, "approve_publication", image["id"]).content.decode()
+    assert "There is no pending publication request." in html
+
+
+def test_edit_in_the_admin_is_a_patch(admin_web, image):
+    url = f"{CHANGELIST}{image['id']}/change/"
+    data = {
+        "name": "renamed",
+        "visibility": "community",
+        "min_disk": 1,
+        "min_ram": 0,
+        **{
+            f"{prefix}-{key}": value
+            for prefix in ("tags", "properties", "members")
+            for key, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0))
+        },
+    }
+    data.update({"tags-INITIAL_FORMS": 1, "properties-INITIAL_FORMS": 1})
+    response = admin_web.post(url, data)
+    assert_status(response, 302)
+    saved = Image.objects.get(pk=image["id"])
+    assert (saved.name, saved.visibility, saved.min_disk) == ("renamed", "community", 1)
+    assert saved.tag_list == ["demo"]
+
+
+def test_no_add_and_no_raw_delete(admin_web, image):
+    assert_status(admin_web.get(f"{CHANGELIST}add/"), 403)
+    assert_status(admin_web.get(f"{CHANGELIST}{image['id']}/delete/"), 403)
+
+
+def test_membership_invitations_are_decided_through_the_service(admin_web, alice, bob, image):
+    alice.patch(
+        f"/v2/images/{image['id']}", [{"op": "replace", "path": "/visibility", "value": "shared"}]
+    )
+    assert_status(alice.post(f"/v2/images/{image['id']}/members", {"member": bob.project_id}), 200)
+    row = ImageMember.objects.get()
+    html = admin_web.get("/admin/catalog/imagemember/").content.decode()
+    assert "project-b" in html and "pending" in html
+    act(admin_web, "accept", row.pk, url="/admin/catalog/imagemember/")
+    assert ImageMember.objects.get().status == "accepted"
+
+
+def test_non_staff_cannot_open_the_admin(alice_web):
+    assert_status(alice_web.get(CHANGELIST), 302)
+
+
+def test_changelist_queries_do_not_grow_with_the_page(admin_web, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert_status(admin_web.get(CHANGELIST), 200)
+        return len(captured.captured_queries)
+
+    for index in range(3):
+        alice.create_image(name=f"n-{index}")
+    queries()
+    few = queries()
+    for index in range(20):
+        alice.create_image(name=f"m-{index}")
+    assert queries() == few
+
+
+def test_project_page_shows_quota_limits_and_usage(admin_web, alice, project_a):
+    from catalog.services import quotas as quota_service
+
+    quota_service.set_project_quota(project_a.id, image_count_total=7)
+    alice.create_image(name="counted")
+    html = admin_web.get(f"/admin/identity/project/{project_a.id}/change/").content.decode()
+    assert "image_count_total: 1 of 7" in html
