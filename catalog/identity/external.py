@@ -229,3 +229,77 @@ def user_catalog(raw: str) -> list[dict]:
         return []
     catalog = document.get("catalog")
     return catalog if isinstance(catalog, list) else []
+
+
+# --- Browser logins (the HTML catalog in external mode, as Horizon does) ---------------------
+
+
+def _issue(body: dict) -> tuple[str, dict] | None:
+    status, headers, document = _keystone_request("POST", "/auth/tokens?nocatalog", {}, body)
+    if status != 201 or not isinstance(document, dict) or "token" not in document:
+        return None
+    raw = headers.get("X-Subject-Token") if headers else None
+    return (raw, document["token"]) if raw else None
+
+
+def auth_projects(raw: str) -> list[tuple[str, str]]:
+    """(id, name) of the projects a user's token may be scoped to (``GET /auth/projects``)."""
+    status, _, document = _keystone_request("GET", "/auth/projects", {"X-Auth-Token": raw})
+    if status != 200 or not isinstance(document, dict):
+        return []
+    return [
+        (str(p["id"]), str(p.get("name") or p["id"]))
+        for p in document.get("projects") or []
+        if isinstance(p, dict) and p.get("id") and p.get("enabled", True)
+    ]
+
+
+def rescope(raw: str, project_id: str) -> tuple[str, dict] | None:
+    """A token of the same user scoped to ``project_id`` (Keystone's token method)."""
+    return _issue(
+        {
+            "auth": {
+                "identity": {"methods": ["token"], "token": {"id": raw}},
+                "scope": {"project": {"id": project_id}},
+            }
+        }
+    )
+
+
+def password_login(username: str, password: str) -> dict | None:
+    """Log a user in at Keystone: a project-scoped token (the default project, else the first
+    one the user has) and the projects to switch between. None for bad credentials."""
+    user = {
+        "name": username,
+        "domain": {"name": settings.CATALOG_KEYSTONE_USER_DOMAIN},
+        "password": password,
+    }
+    issued = _issue({"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}})
+    if issued is None:
+        return None
+    raw, token = issued
+    projects = auth_projects(raw)
+    if identity_of(token) is None:  # unscoped: no default project
+        if not projects:
+            return None
+        issued = rescope(raw, projects[0][0])
+        if issued is None:
+            return None
+        raw, token = issued
+    return login_state(raw, token, projects)
+
+
+def login_state(raw: str, token: dict, projects: list[tuple[str, str]]) -> dict | None:
+    """What a browser session keeps of a Keystone login (its token sealed)."""
+    from catalog import sealed
+
+    identity = identity_of(token)
+    if identity is None:
+        return None
+    record_project(identity)
+    return {
+        "token": sealed.seal(raw),
+        "identity": identity,
+        "expires": _expiry({"token": token}) or time.time() + 3600,
+        "projects": projects or [(identity["project_id"], identity["project_name"])],
+    }

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -144,9 +145,21 @@ def assign_role(user, project: Project, role: str) -> None:
 SESSION_PROJECT_KEY = "catalog_project_id"
 
 
+KEYSTONE_SESSION_KEY = "catalog_keystone"
+
+
 def session_context(request, user) -> RequestContext | None:
     """The context of a logged-in browser session: the project chosen in the session, else
-    the user's first project. Superusers without a project act as cloud admins."""
+    the user's first project. Superusers without a project act as cloud admins. In external
+    Keystone mode a session started by the catalog's login carries its Keystone token's
+    project and roles instead (until the token expires)."""
+    keystone = request.session.get(KEYSTONE_SESSION_KEY) if hasattr(request, "session") else None
+    if keystone is not None:
+        if not settings.CATALOG_KEYSTONE_URL or keystone["expires"] <= time.time():
+            return None
+        from .external import context_from_identity
+
+        return context_from_identity(keystone["identity"], getattr(request, "request_id", ""))
     project_id = request.session.get(SESSION_PROJECT_KEY) if hasattr(request, "session") else None
     project = Project.objects.filter(pk=project_id, enabled=True).first() if project_id else None
     project = project or default_project_for(user)
@@ -244,6 +257,11 @@ def _scope_project(scope: dict | None, user, parent: Token | None) -> Project:
     if project is None or project.domain_id != DEFAULT_DOMAIN["id"]:
         raise Unauthorized(f"Could not find project {ref.get('id') or ref.get('name')!r}.")
     return project
+
+
+def projects_of_user(user) -> list[Project]:
+    """The enabled projects where ``user`` has a role."""
+    return list(Project.objects.filter(memberships__user=user, enabled=True).distinct())
 
 
 def find_project(project_id: str) -> Project | None:

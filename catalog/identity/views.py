@@ -123,14 +123,43 @@ class TokensView(IdentityView):
         return subject[0]
 
     def _token_response(self, request, token, status: int) -> JsonResponse:
-        catalog = None
-        if "nocatalog" not in request.GET:
-            image_url = settings.CATALOG_IDENTITY_IMAGE_ENDPOINT or public_base_url(request)
-            catalog = wire.service_catalog(
-                image_url, identity_url(request), settings.CATALOG_REGION_NAME
-            )
+        catalog = None if "nocatalog" in request.GET else service_catalog(request)
         roles = services.project_roles(token.user, token.project)
         return JsonResponse(wire.token_body(token, roles, catalog), status=status)
+
+
+def service_catalog(request) -> list[dict]:
+    image_url = settings.CATALOG_IDENTITY_IMAGE_ENDPOINT or public_base_url(request)
+    return wire.service_catalog(image_url, identity_url(request), settings.CATALOG_REGION_NAME)
+
+
+class AuthCatalogView(IdentityView):
+    """``GET /identity/v3/auth/catalog``: the caller's service catalog (Keystone's route, which
+    image services use to reach other services on a user's behalf)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request):
+        caller_of(request)
+        return JsonResponse({"catalog": service_catalog(request), "links": {}})
+
+
+class AuthProjectsView(IdentityView):
+    """``GET /identity/v3/auth/projects``: the projects the caller may scope a token to
+    (what Horizon, and our login page in external mode, list after a password login)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request):
+        token, _ = caller_of(request)
+        url = identity_url(request)
+        projects = services.projects_of_user(token.user)
+        return JsonResponse(
+            {
+                "projects": [wire.project_body(p, url) for p in projects],
+                "links": {"self": f"{url}/v3/auth/projects", "next": None, "previous": None},
+            }
+        )
 
 
 def caller_of(request):

@@ -69,7 +69,7 @@ def image_list(request, ctx):
     projects = (
         Project.objects.filter(enabled=True).order_by("name")
         if ctx.is_admin
-        else projects_of(request.user)
+        else projects_of(request)
     )
     context = {
         "page": page,

@@ -2,10 +2,12 @@
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 
+from catalog.identity import external
 from catalog.identity import services as identity
 from catalog.identity.models import Project
 
@@ -17,8 +19,12 @@ def ui_context(request):
     return identity.session_context(request, request.user)
 
 
-def projects_of(user) -> list[Project]:
-    return list(Project.objects.filter(memberships__user=user, enabled=True).distinct())
+def projects_of(request) -> list[Project]:
+    """The projects the session's user may act in (from the Keystone login in external mode)."""
+    keystone = request.session.get(identity.KEYSTONE_SESSION_KEY)
+    if keystone is not None:
+        return [Project(id=pid, name=name) for pid, name in keystone["projects"]]
+    return identity.projects_of_user(request.user)
 
 
 def catalog_view(view):
@@ -37,11 +43,35 @@ def catalog_view(view):
 def authenticate_login(request, username: str, password: str):
     """The one function the login form checks credentials with: the user, or None.
 
-    Local mode: Django's authentication backends (local accounts). The seam for external
-    Keystone mode (issue 7): authenticate against Keystone here, as Horizon does, and keep
-    the token's project and roles in the session.
+    Local mode: Django's authentication backends (local accounts). External Keystone mode:
+    Keystone checks the password, as Horizon does; the user is a local shadow account without
+    a usable password, and the login (token sealed, project, roles, projects) waits on the
+    request for ``start_session`` to keep in the session.
     """
-    return authenticate(request, username=username, password=password)
+    if not settings.CATALOG_KEYSTONE_URL:
+        return authenticate(request, username=username, password=password)
+    login = external.password_login(username, password)
+    if login is None:
+        return None
+    user, _ = identity.ensure_user(f"keystone-{login['identity']['user_id']}"[:150])
+    request.keystone_login = login
+    return user
+
+
+def switch_keystone_project(request, project_id: str) -> bool:
+    """Rescope the session's Keystone token to another of the user's projects."""
+    from catalog import sealed
+
+    keystone = request.session.get(identity.KEYSTONE_SESSION_KEY)
+    if keystone is None or project_id not in {pid for pid, _ in keystone["projects"]}:
+        return False
+    raw = sealed.unseal(keystone["token"])
+    issued = external.rescope(raw, project_id) if raw else None
+    state = external.login_state(*issued, keystone["projects"]) if issued else None
+    if state is None:
+        return False
+    request.session[identity.KEYSTONE_SESSION_KEY] = state
+    return True
 
 
 class LoginForm(AuthenticationForm):

@@ -7,10 +7,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog import policy
-from catalog.identity.services import SESSION_PROJECT_KEY
+from catalog.identity.services import KEYSTONE_SESSION_KEY, SESSION_PROJECT_KEY
 from catalog.services import members
 
-from .session import LoginForm, catalog_view, projects_of
+from .session import LoginForm, catalog_view, projects_of, switch_keystone_project
 
 
 def _safe_next(request, fallback="ui:home"):
@@ -26,7 +26,12 @@ def start_session(request, user) -> None:
     """The one place a browser session starts, once ``session.authenticate_login`` has
     accepted the credentials: the session acts in the user's first project."""
     login(request, user)
-    projects = projects_of(user)
+    keystone = getattr(request, "keystone_login", None)
+    if keystone is not None:
+        # External Keystone mode: the session acts with the token Keystone gave.
+        request.session[KEYSTONE_SESSION_KEY] = keystone
+        return
+    projects = projects_of(request)
     if projects:
         request.session[SESSION_PROJECT_KEY] = projects[0].id
 
@@ -52,9 +57,14 @@ def logout_view(request):
 @catalog_view
 def switch_project(request, ctx):
     wanted = request.POST.get("project_id")
-    project = next((p for p in projects_of(request.user) if p.id == wanted), None)
+    project = next((p for p in projects_of(request) if p.id == wanted), None)
     if project is None:
         messages.error(request, "You have no role in that project.")
+    elif request.session.get(KEYSTONE_SESSION_KEY) is not None:
+        if switch_keystone_project(request, project.id):
+            messages.success(request, f"Now acting in project {project.name}.")
+        else:
+            messages.error(request, "Keystone refused a token for that project.")
     else:
         request.session[SESSION_PROJECT_KEY] = project.id
         messages.success(request, f"Now acting in project {project.name}.")
