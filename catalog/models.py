@@ -55,14 +55,12 @@ class Image(models.Model):
 
     class Meta:
         indexes = [
-            # The default list order (created_at desc, id desc) over live images.
-            models.Index(fields=["deleted", "-created_at", "-id"], name="image_live_created"),
             models.Index(fields=["visibility", "deleted"], name="image_visibility"),
             models.Index(fields=["name"], name="image_name"),
             models.Index(fields=["status"], name="image_status"),
-            # List pages walk these in order (keyset pagination). Partial indexes, because
-            # Django writes deleted=False as `NOT deleted`, which SQLite cannot match to a
-            # leading `deleted` column (the index above then goes unused there).
+            # List pages walk these in order (keyset pagination; the default order is
+            # created_at desc, id desc). Partial indexes, because Django writes deleted=False
+            # as `NOT deleted`, which SQLite cannot match to a leading `deleted` column.
             models.Index(
                 fields=["-created_at", "-id"],
                 name="image_list_created",
