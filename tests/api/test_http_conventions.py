@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import assert_status
+from tests.conftest import PATCH21, assert_status
 
 
 def envelope(response):
@@ -138,3 +138,52 @@ def test_server_errors_use_the_envelope(alice, monkeypatch):
     alice.client.raise_request_exception = False
     response = assert_status(alice.get("/v2/images/x"), 500)
     assert "boom" not in envelope(response)["message"]
+
+
+# Every route that reads a JSON body, with its media type (found by fuzzing: both bodies
+# below were 500s on every one of them).
+JSON_ROUTES = [
+    ("POST", "/v2/images", "application/json"),
+    ("PATCH", "/v2/images/{id}", PATCH21),
+    ("POST", "/v2/images/{id}/members", "application/json"),
+    ("PUT", "/v2/images/{id}/members/{project}", "application/json"),
+    ("POST", "/v2/images/{id}/import", "application/json"),
+    ("POST", "/v2/x-vitrine/images/{id}/publication-requests", "application/json"),
+]
+
+
+@pytest.mark.parametrize("method,path,content_type", JSON_ROUTES)
+@pytest.mark.parametrize(
+    "raw,details",
+    [
+        # Python's decoder recurses per level: RecursionError.
+        ("[" * 100_000 + "]" * 100_000, "The document is nested too deeply."),
+        # A lone surrogate decodes, then fails the database write with UnicodeEncodeError.
+        (
+            '{"name": "\\ud800", "member": "\\udfff", "status": "\\ud800", "message": "\\ud800"}',
+            "Strings may not contain unpaired UTF-16 surrogates.",
+        ),
+        (
+            '[{"op": "add", "path": "/name", "value": "a\\ud83d"}]',
+            "Strings may not contain unpaired UTF-16 surrogates.",
+        ),
+        ('{"\\ud800": "x"}', "Strings may not contain unpaired UTF-16 surrogates."),
+    ],
+)
+def test_undecodable_json_bodies_are_400_on_every_json_route(
+    alice, bob, method, path, content_type, raw, details
+):
+    image = alice.create_image(visibility="shared", disk_format="raw", container_format="bare")
+    url = path.format(id=image["id"], project=bob.project_id)
+    response = alice.request(method, url, raw=raw, content_type=content_type)
+    error = envelope(assert_status(response, 400))
+    assert error["message"] == "Malformed JSON in request body."
+    assert error["details"] == details
+    assert alice.get(f"/v2/images/{image['id']}").json()["name"] is None
+
+
+def test_a_paired_surrogate_escape_is_an_ordinary_character(alice):
+    # "\ud83d\ude00" is one 4-byte character: refused by the text rule, not the decoder.
+    raw = '{"name": "\\ud83d\\ude00"}'
+    response = assert_status(alice.post("/v2/images", raw=raw), 400)
+    assert envelope(response)["message"] == "Name can't contain 4 byte unicode characters."
