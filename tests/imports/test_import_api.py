@@ -265,3 +265,16 @@ def test_expired_tasks_are_pruned_when_a_worker_starts(alice, run_worker, settin
     Task.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     run_worker()
     assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["marker=%00", "type=api%00", "sort_key=%00"])
+def test_nul_in_task_list_parameters_is_400(admin, query):
+    # PostgreSQL refuses NUL in a comparison: these were 500s there (found by fuzzing).
+    response = assert_status(admin.get(f"/v2/tasks?{query}"), 400)
+    assert response.json()["error"]["message"] == "Query parameters can't contain NUL characters."
+
+
+@pytest.mark.parametrize("task_id", ["%00", "a%00b"])
+def test_nul_in_a_task_id_finds_nothing(admin, task_id):
+    response = assert_status(admin.get(f"/v2/tasks/{task_id}"), 404)
+    assert response.json()["error"]["message"].startswith("Task with the given id")
