@@ -122,6 +122,22 @@ def test_405_envelope_with_allow_header(alice, method, path, allow):
     assert set(response["Allow"].split(", ")) >= set(allow.split(", "))
 
 
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("DELETE", "/v2/images"),
+        ("GET", "/v2/images/{id}/stage"),
+        ("DELETE", "/v2/images/{id}/members"),
+        ("DELETE", "/v2/x-vitrine/images/{id}/publication-requests"),
+    ],
+)
+def test_an_unserved_method_with_a_body_is_405_not_400(alice, method, path):
+    # The no-body rule of GET and DELETE applies only to the routes that serve them.
+    image = alice.create_image()
+    response = alice.request(method, path.format(id=image["id"]), body={"name": "x"})
+    envelope(assert_status(response, 405))
+
+
 def test_403_and_409_envelopes(carol, alice):
     envelope(assert_status(carol.post("/v2/images", {}), 403))
     image = alice.create_image()
