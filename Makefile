@@ -28,7 +28,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py ensure_demo
+	$(BIN)/python manage.py ensure_demo --url http://$(HOST):$(PORT)
 
 # The background worker (imports) runs beside the web server and stops with it.
 run: demo

@@ -11,7 +11,12 @@ from catalog.identity.models import Project
 class Command(BaseCommand):
     help = "Create a demo admin (user 'admin' in project 'admin') when no admin exists yet."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        # `make run` passes its HOST and PORT, so that the printed URLs are the served ones.
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="where it is served")
+
+    def handle(self, *args, url, **options):
+        url = url.rstrip("/")
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write("An admin exists already; nothing to do.")
@@ -29,10 +34,10 @@ class Command(BaseCommand):
                 [
                     "",
                     "Demo admin created.",
-                    f"  Browser: http://127.0.0.1:8000/admin/  user: admin  password: {password}",
+                    f"  Browser: {url}/admin/  user: admin  password: {password}",
                     f"  API token (24 h): {raw}",
                     f"    export OS_TOKEN={raw}",
-                    '    curl -H "X-Auth-Token: $OS_TOKEN" http://127.0.0.1:8000/v2/images',
+                    f'    curl -H "X-Auth-Token: $OS_TOKEN" {url}/v2/images',
                     "  Another token later: .venv/bin/python manage.py issue_token admin --project admin",
                     "",
                 ]
