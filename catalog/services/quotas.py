@@ -7,6 +7,9 @@ from catalog.exceptions import BadRequest
 from catalog.models import ProjectQuota
 from catalog.quotas import QUOTA_NAMES
 
+# The largest limit a BigIntegerField column stores.
+MAX_LIMIT = 2**63 - 1
+
 
 def set_project_quota(project_id: str, **limits) -> ProjectQuota:
     """Override some of ``project_id``'s limits. A value of None returns that limit to the
@@ -21,6 +24,9 @@ def set_project_quota(project_id: str, **limits) -> ProjectQuota:
             not isinstance(value, int) or isinstance(value, bool) or value < -1
         ):
             raise BadRequest(f"{name} must be an integer of at least -1 (unlimited), or unset.")
+        if value is not None and value > MAX_LIMIT:
+            # Larger values do not fit the column: the write would crash (OverflowError).
+            raise BadRequest(f"{name} must be at most {MAX_LIMIT}.")
     with transaction.atomic():
         quota, _ = ProjectQuota.objects.select_for_update().get_or_create(project_id=project_id)
         for name, value in limits.items():
