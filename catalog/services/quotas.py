@@ -5,10 +5,11 @@ from django.utils import timezone
 
 from catalog.exceptions import BadRequest
 from catalog.models import ProjectQuota
+from catalog.properties import MAX_DB_BIGINT
 from catalog.quotas import QUOTA_NAMES
 
-# The largest limit a BigIntegerField column stores.
-MAX_LIMIT = 2**63 - 1
+# The largest limit the BigIntegerField columns store.
+MAX_LIMIT = MAX_DB_BIGINT
 
 
 def set_project_quota(project_id: str, **limits) -> ProjectQuota:
