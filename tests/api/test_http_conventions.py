@@ -232,3 +232,34 @@ def test_nul_in_api_urls_keeps_the_api_answers(alice):
     # The API answers NUL itself, as Glance would: an id finds nothing, a filter is refused.
     envelope(assert_status(alice.get("/v2/images/a%00b"), 404))
     envelope(assert_status(alice.get("/v2/images?name=%00"), 400))
+
+
+ACCEPT_HEADERS = [
+    "application/octet-stream",
+    "text/html",
+    "application/xml",
+    "application/vnd.openstack.images-v2.1",
+    "text/plain",
+]
+
+
+@pytest.mark.parametrize("accept", ACCEPT_HEADERS)
+def test_no_accept_header_is_ever_406(alice, anonymous, accept):
+    # Glance never negotiates: DRF's default answered 406 to all of these, uploads and
+    # downloads with Accept: application/octet-stream included.
+    headers = {"Accept": accept}
+    assert_status(anonymous.get("/versions", headers=headers), 200)
+    assert_status(anonymous.get("/", headers=headers), 300)
+    listed = assert_status(alice.get("/v2/images", headers=headers), 200)
+    assert listed["Content-Type"] == "application/json"
+    image = alice.create_image(disk_format="raw", container_format="bare")
+    upload = alice.put(
+        f"/v2/images/{image['id']}/file",
+        raw=b"some data",
+        content_type="application/octet-stream",
+        headers=headers,
+    )
+    assert_status(upload, 204)
+    download = assert_status(alice.get(f"/v2/images/{image['id']}/file", headers=headers), 200)
+    assert b"".join(download.streaming_content) == b"some data"
+    envelope(assert_status(alice.get("/v2/images/nope", headers=headers), 404))
