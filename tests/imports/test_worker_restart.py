@@ -73,8 +73,11 @@ def start_worker(live: LiveServer) -> subprocess.Popen:
 
 
 def image_state(live, image_id):
-    image = json.loads(live.request("GET", f"/v2/images/{image_id}").data)
+    # Tasks first: the worker finishes the task and activates the image in one transaction,
+    # so a finished task read first guarantees the image read next is final too (read the
+    # other way round, a commit between the two reads showed 'importing' with 'success').
     tasks = json.loads(live.request("GET", f"/v2/images/{image_id}/tasks").data)["tasks"]
+    image = json.loads(live.request("GET", f"/v2/images/{image_id}").data)
     return image, tasks
 
 
