@@ -30,6 +30,9 @@ class RequestContext:
     user_name: str = ""
     project_name: str = ""
     request_id: str = ""
+    # The caller's own token, for calls made on its behalf to other services (glance-download);
+    # empty for browser sessions. Never logged or shown.
+    auth_token: str = field(default="", repr=False, compare=False)
 
     @property
     def is_admin(self) -> bool:

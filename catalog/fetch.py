@@ -109,14 +109,16 @@ class Download:
         self.connection.close()
 
 
-def _request(checked: CheckedURL, timeout: float, context):
+def _request(checked: CheckedURL, timeout: float, context, headers: dict | None = None):
     if checked.scheme == "https":
         connection = PinnedHTTPSConnection(checked, timeout, context)
     else:
         connection = PinnedHTTPConnection(checked, timeout)
     try:
         connection.request(
-            "GET", checked.target, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+            "GET",
+            checked.target,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **(headers or {})},
         )
         return connection, connection.getresponse()
     except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
@@ -132,13 +134,21 @@ def open_url(
     policy: FetchPolicy | None = None,
     resolver=urlsafety.system_resolver,
     ssl_context: ssl.SSLContext | None = None,
+    headers: dict | None = None,
 ) -> Download:
-    """Open ``url`` for reading, following up to five redirects, each one re-checked."""
+    """Open ``url`` for reading, following up to five redirects, each one re-checked.
+
+    ``headers`` (credentials) go only to the origin of ``url``, never to a redirect target
+    elsewhere."""
     policy = policy or FetchPolicy.from_settings()
     current = url
+    origin = None
     for _ in range(MAX_REDIRECTS + 1):
         checked = urlsafety.check_url(current, policy, resolver)
-        connection, response = _request(checked, timeout, ssl_context)
+        here = (checked.scheme, checked.host, checked.port)
+        origin = origin or here
+        sent = headers if here == origin else None
+        connection, response = _request(checked, timeout, ssl_context, sent)
         if response.status in REDIRECT_CODES:
             location = response.getheader("Location")
             connection.close()

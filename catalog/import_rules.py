@@ -93,6 +93,8 @@ def check_image_state(request: ImportRequest, status: str, disk_format, containe
         raise Conflict("Image needs to be staged before 'glance-direct' method can be used")
     if method in ("web-download", "glance-download") and status != ImageStatus.QUEUED:
         raise Conflict(f"Image needs to be in 'queued' state to use '{method}' method")
+    if method == "glance-download":
+        return  # the formats come from the remote image
     if not container_format:
         raise Conflict("'container_format' needs to be set before import")
     if not disk_format:

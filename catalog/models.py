@@ -171,6 +171,9 @@ class Task(models.Model):
     input = models.JSONField(default=dict)
     result = models.JSONField(null=True, blank=True)
     message = models.TextField(blank=True, default="")
+    # A credential the worker needs (the user's token, for glance-download), sealed with
+    # catalog.sealed and wiped when the task ends; never shown.
+    secret = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -4,8 +4,8 @@ The image schema comes from the property table (``properties.image_schema``), wh
 and PATCH validation also use, so what we publish is what we enforce.
 """
 
-from .choices import MemberStatus
 from .properties import UUID_PATTERN, image_schema
+from .sharing import member_schema, members_schema
 
 TASK_TYPES = ("import", "api_image_import", "location_import")
 TASK_STATUSES = ("pending", "processing", "success", "failure")
@@ -31,49 +31,6 @@ def _collection(name: str, item: dict) -> dict:
 
 def images_schema() -> dict:
     return _collection("images", image_schema())
-
-
-def member_schema() -> dict:
-    return {
-        "name": "member",
-        "properties": {
-            "member_id": {
-                "type": "string",
-                "description": "An identifier for the image member (tenantId)",
-            },
-            "image_id": {
-                "type": "string",
-                "description": "An identifier for the image",
-                "pattern": UUID_PATTERN,
-            },
-            "created_at": {
-                "type": "string",
-                "description": "Date and time of image member creation",
-            },
-            "updated_at": {
-                "type": "string",
-                "description": "Date and time of last modification of image member",
-            },
-            "status": {
-                "type": "string",
-                "description": "The status of this image member",
-                "enum": list(MemberStatus.values),
-            },
-            "schema": {"readOnly": True, "type": "string"},
-        },
-    }
-
-
-def members_schema() -> dict:
-    """Glance's member collection is simpler than the others: no paging links."""
-    return {
-        "name": "members",
-        "properties": {
-            "members": {"type": "array", "items": member_schema()},
-            "schema": {"type": "string"},
-        },
-        "links": [{"rel": "describedby", "href": "{schema}"}],
-    }
 
 
 def task_schema() -> dict:

@@ -252,6 +252,8 @@ REST_FRAMEWORK = {
     # media-type rules differ per route and the data routes must never be parsed at all.
     "DEFAULT_PARSER_CLASSES": [],
     "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
+    # Glance ignores Accept; so must we, or real clients get 406s (see the class).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "catalog.api.negotiation.IgnoreAcceptNegotiation",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -322,6 +324,43 @@ CATALOG_IMPORT_ALLOWED_PORTS = env_ports("CATALOG_IMPORT_ALLOWED_PORTS", [80, 44
 CATALOG_IMPORT_DISALLOWED_PORTS = env_ports("CATALOG_IMPORT_DISALLOWED_PORTS", [])
 CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS = env_bool("CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS", False)
 CATALOG_IMPORT_TIMEOUT = env_int("CATALOG_IMPORT_TIMEOUT", 30, minimum=1)
+
+# --- Identity: the built-in Keystone v3 subset, or an external Keystone ---------------------
+
+# Region name and image endpoint advertised in the service catalog of /identity/v3 tokens.
+# The image endpoint defaults to this server (CATALOG_PUBLIC_ENDPOINT, else the request's host);
+# set it when this server acts as the identity service of another image server.
+CATALOG_REGION_NAME = env_str("CATALOG_REGION_NAME", "RegionOne")
+CATALOG_IDENTITY_IMAGE_ENDPOINT = env_str("CATALOG_IDENTITY_IMAGE_ENDPOINT", "").rstrip("/")
+
+# External Keystone mode: set CATALOG_KEYSTONE_URL to the Keystone v3 endpoint (for example
+# https://keystone.example.com/v3). Tokens are then validated there with a service account,
+# and the built-in /identity endpoints are switched off.
+CATALOG_KEYSTONE_URL = env_str("CATALOG_KEYSTONE_URL", "").rstrip("/")
+CATALOG_KEYSTONE_USERNAME = env_str("CATALOG_KEYSTONE_USERNAME", "")
+CATALOG_KEYSTONE_PASSWORD = env_str("CATALOG_KEYSTONE_PASSWORD", "")
+CATALOG_KEYSTONE_PROJECT = env_str("CATALOG_KEYSTONE_PROJECT", "")
+CATALOG_KEYSTONE_USER_DOMAIN = env_str("CATALOG_KEYSTONE_USER_DOMAIN", "Default")
+CATALOG_KEYSTONE_PROJECT_DOMAIN = env_str("CATALOG_KEYSTONE_PROJECT_DOMAIN", "Default")
+# How long a validated (or refused) user token is trusted without asking Keystone again.
+CATALOG_KEYSTONE_CACHE_TTL = env_int("CATALOG_KEYSTONE_CACHE_TTL", 60, minimum=0)
+CATALOG_KEYSTONE_TIMEOUT = env_int("CATALOG_KEYSTONE_TIMEOUT", 5, minimum=1)
+if CATALOG_KEYSTONE_URL:
+    _missing = [
+        name
+        for name in ("USERNAME", "PASSWORD", "PROJECT")
+        if not globals()[f"CATALOG_KEYSTONE_{name}"]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            "CATALOG_KEYSTONE_URL is set but the service account is incomplete: set "
+            + ", ".join(f"CATALOG_KEYSTONE_{name}" for name in _missing)
+            + "."
+        )
+    if not CATALOG_KEYSTONE_URL.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"CATALOG_KEYSTONE_URL={CATALOG_KEYSTONE_URL!r} is not an http(s) URL."
+        )
 
 # --- Per-project quotas (issue 6) --------------------------------------------------------
 # Defaults of Glance's four unified-limit quotas, for projects without an override (set by
@@ -404,3 +443,13 @@ if CATALOG_IMPORT_CONVERT_TO not in ("", "raw", "qcow2", "vmdk"):
 # the most a page may hold (larger limits are silently clamped).
 CATALOG_LIMIT_PARAM_DEFAULT = env_int("CATALOG_LIMIT_PARAM_DEFAULT", 25, minimum=1)
 CATALOG_API_LIMIT_MAX = env_int("CATALOG_API_LIMIT_MAX", 1000, minimum=1)
+
+# glance-download (opt-in through CATALOG_ENABLED_IMPORT_METHODS): the image endpoints of other
+# regions when Vitrine is its own identity service, {"RegionTwo": "https://images.two:8000"}
+# (with an external Keystone they come from its catalog); and the property prefixes copied
+# from the remote image (Glance's [glance_download_properties] extra_properties).
+CATALOG_REMOTE_REGIONS = env_json_object("CATALOG_REMOTE_REGIONS")
+CATALOG_GLANCE_DOWNLOAD_PROPERTIES = env_list(
+    "CATALOG_GLANCE_DOWNLOAD_PROPERTIES",
+    ["hw_", "trait:", "os_distro", "os_secure_boot", "os_type"],
+)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", versions.VersionsRootView.as_view(), name="versions-root"),
     path("versions", versions.VersionsView.as_view(), name="versions"),
     path("v2/", include("catalog.api.urls")),
+    path("identity", include("catalog.identity.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),

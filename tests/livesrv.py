@@ -5,11 +5,13 @@ of its own under ``workdir``, so the process under test is measured alone.
 """
 
 import http.client
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +26,19 @@ user, _ = services.ensure_user("live", "pw-live")
 services.assign_role(user, project, Role.MEMBER)
 raw, _ = services.issue_token(user, project, ttl=86400)
 print(raw)
+"""
+
+
+# (user, password, project, role) accounts for the OpenStack clients; prints project ids.
+_ADD_PEOPLE = """
+import json
+from catalog.identity import services
+from catalog.identity.models import Project
+for user, password, project, role in {people!r}:
+    target, _ = Project.objects.get_or_create(name=project)
+    account, _ = services.ensure_user(user, password, is_staff=role == "admin")
+    services.assign_role(account, target, role)
+print(json.dumps({{p.name: p.id for p in Project.objects.all()}}))
 """
 
 
@@ -110,6 +125,8 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process is not None:
+            self.log.close()
         self.process = None
 
     def worker_pid(self) -> int | None:
@@ -144,6 +161,39 @@ class LiveServer:
         )
         assert response.status == 201, response.data
         return json.loads(response.data)["id"]
+
+    # --- Accounts and identity (the OpenStack clients in tests/e2e) -----------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def manage(self, *args: str) -> str:
+        return self._manage(*args)
+
+    def add_people(self, people) -> dict[str, str]:
+        """Create ``(user, password, project, role)`` accounts; returns project name -> id."""
+        output = self._manage("shell", "-c", _ADD_PEOPLE.format(people=list(people)))
+        self.projects = json.loads(output.strip().splitlines()[-1])
+        return self.projects
+
+    def password_token(self, user: str, password: str, project: str) -> str:
+        """A token from this server's built-in identity (``POST /identity/v3/auth/tokens``)."""
+        scope = {"project": {"name": project, "domain": {"id": "default"}}}
+        user_ref = {"name": user, "domain": {"id": "default"}, "password": password}
+        body = {
+            "auth": {
+                "identity": {"methods": ["password"], "password": {"user": user_ref}},
+                "scope": scope,
+            }
+        }
+        request = urllib.request.Request(
+            f"{self.url}/identity/v3/auth/tokens",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.headers["X-Subject-Token"]
 
     def __enter__(self) -> "LiveServer":
         return self.start()

@@ -2,9 +2,15 @@
 
 import io
 
+import pytest
 from django.core.management import call_command
 
 from catalog.identity.models import Token
+
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # ensure_demo writes clouds.yaml there
 
 
 def run_demo(*args):

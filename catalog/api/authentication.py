@@ -3,6 +3,8 @@
 Both put a ``RequestContext`` in ``request.auth``; policy only ever looks at that.
 """
 
+from dataclasses import replace
+
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -16,10 +18,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
         raw = request.META.get("HTTP_X_AUTH_TOKEN")
         if raw is None:
             return None
-        ctx = identity.context_for_token(raw.strip(), request_id=request.request_id)
+        raw = raw.strip()
+        ctx = identity.resolve_token(raw, request_id=request.request_id)
         if ctx is None:
             raise AuthenticationFailed()
-        return (ctx.user_name, ctx)
+        return (ctx.user_name, replace(ctx, auth_token=raw))
 
     def authenticate_header(self, request):
         # Makes DRF answer 401 (not 403) when no identity is given.

@@ -116,7 +116,7 @@ class TaskListView(CatalogAPIView):
             raise BadRequest(f"Invalid sort direction: {sort_dir}")
         prefix = "-" if sort_dir == "desc" else ""
         tasks = tasks.order_by(f"{prefix}{sort_key}", f"{prefix}id")
-        limit = _limit(params.get("limit"))
+        limit = listing.parse_limit(params.get("limit"), default=25, maximum=1000)
         marker = params.get("marker")
         if marker is not None:
             tasks = _after_marker(tasks, marker, sort_key, sort_dir)
@@ -129,18 +129,6 @@ class TaskListView(CatalogAPIView):
             query["marker"] = page[-1].id
             body["next"] = f"/v2/tasks?{query.urlencode()}"
         return JsonResponse(body)
-
-
-def _limit(raw) -> int:
-    if raw is None:
-        return 25
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest("limit param must be an integer") from None
-    if value < 0:
-        raise BadRequest("limit param must be positive")
-    return min(value, 1000)
 
 
 def _after_marker(tasks, marker: str, sort_key: str, sort_dir: str):

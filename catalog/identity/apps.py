@@ -5,3 +5,6 @@ class IdentityConfig(AppConfig):
     name = "catalog.identity"
     label = "identity"
     verbose_name = "Identity"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the deployment checks)

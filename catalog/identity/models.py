@@ -65,6 +65,9 @@ class Token(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
     description = models.CharField(max_length=255, blank=True, default="")
+    # Keystone's "methods" of the token body: how the holder proved who they are
+    # ("password", "token"), comma-separated; empty for tokens issued by an administrator.
+    methods = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.context import RequestContext, expand_roles
-from catalog.exceptions import BadRequest
+from catalog.exceptions import BadRequest, Unauthorized
 
 from .models import Membership, Project, Token
 
@@ -24,21 +24,36 @@ def project_roles(user, project: Project) -> set[str]:
 
 
 def issue_token(
-    user, project: Project, ttl: int | None = None, description: str = ""
+    user,
+    project: Project,
+    ttl: int | None = None,
+    description: str = "",
+    *,
+    methods: tuple[str, ...] = (),
+    expires_at=None,
+    error=BadRequest,
 ) -> tuple[str, Token]:
-    """Create a token for ``user`` scoped to ``project``; returns the secret (shown once)."""
+    """Create a token for ``user`` scoped to ``project``; returns the secret (shown once).
+
+    ``expires_at`` caps the lifetime (a rescoped token never outlives the one it came from);
+    ``error`` is the exception raised when the user may not have such a token.
+    """
     if not user.is_active:
-        raise BadRequest(f"User {user.username} is disabled.")
+        raise error(f"User {user.username} is disabled.")
+    if not project.enabled:
+        raise error(f"Project {project.name} is disabled.")
     if not project_roles(user, project):
-        raise BadRequest(f"User {user.username} has no role in project {project.name}.")
+        raise error(f"User {user.username} has no role in project {project.name}.")
     raw = secrets.token_urlsafe(32)
     lifetime = timedelta(seconds=ttl or settings.CATALOG_TOKEN_TTL)
+    expiry = timezone.now() + lifetime
     token = Token.objects.create(
         key_hash=hash_token(raw),
         user=user,
         project=project,
-        expires_at=timezone.now() + lifetime,
+        expires_at=min(expiry, expires_at) if expires_at else expiry,
         description=description,
+        methods=",".join(methods),
     )
     return raw, token
 
@@ -63,8 +78,8 @@ def context_for(user, project: Project | None, request_id: str = "") -> RequestC
     )
 
 
-def context_for_token(raw: str, request_id: str = "") -> RequestContext | None:
-    """Resolve an ``X-Auth-Token``: None for unknown, expired or orphaned tokens."""
+def find_token(raw: str) -> Token | None:
+    """The live token behind a secret: None for unknown, expired or orphaned tokens."""
     if not raw or len(raw) > 4096:
         return None
     token = (
@@ -74,7 +89,32 @@ def context_for_token(raw: str, request_id: str = "") -> RequestContext | None:
     )
     if token is None or not token.user.is_active or not token.project.enabled:
         return None
+    return token
+
+
+def token_with_roles(raw: str) -> tuple[Token, set[str]] | None:
+    """A live token and its holder's roles in its project (none: the token is orphaned)."""
+    token = find_token(raw)
+    roles = project_roles(token.user, token.project) if token else set()
+    return (token, roles) if roles else None
+
+
+def context_for_token(raw: str, request_id: str = "") -> RequestContext | None:
+    """Resolve an ``X-Auth-Token``: None for unknown, expired or orphaned tokens."""
+    token = find_token(raw)
+    if token is None:
+        return None
     return context_for(token.user, token.project, request_id)
+
+
+def resolve_token(raw: str, request_id: str = "") -> RequestContext | None:
+    """The API's entry point: an external Keystone validates tokens when one is configured,
+    else the built-in identity does. None means the token is not valid."""
+    if settings.CATALOG_KEYSTONE_URL:
+        from . import external  # only imported in external Keystone mode
+
+        return external.context_for_token(raw, request_id)
+    return context_for_token(raw, request_id)
 
 
 def default_project_for(user) -> Project | None:
@@ -121,3 +161,99 @@ def session_context(request, user) -> RequestContext | None:
             request_id=request_id,
         )
     return ctx
+
+
+# --- Keystone v3 authentication (POST /identity/v3/auth/tokens) ---------------------------
+
+# The one domain of the built-in identity, as Keystone names its default domain.
+DEFAULT_DOMAIN = {"id": "default", "name": "Default"}
+
+
+def authenticate(auth: dict) -> tuple[str, Token]:
+    """Issue a token for a Keystone v3 ``auth`` object (already checked against the schema).
+
+    Supports the ``password`` method (user by id, or by name and domain) and the ``token``
+    method (rescoping: same user, new project, never a longer life). Bad credentials and
+    scopes the user may not have are ``Unauthorized``, as in Keystone.
+    """
+    identity_ref = auth["identity"]
+    methods = tuple(identity_ref["methods"])
+    parent = None
+    if methods == ("password",):
+        user = _password_user(identity_ref["password"]["user"])
+    elif methods == ("token",):
+        parent = find_token(identity_ref["token"]["id"])
+        if parent is None:
+            raise Unauthorized("The token is invalid or has expired.")
+        user = parent.user
+    else:
+        raise Unauthorized(
+            f"Unsupported authentication methods {list(methods)}: use password or token."
+        )
+    project = _scope_project(auth.get("scope"), user, parent)
+    return issue_token(
+        user,
+        project,
+        methods=methods,
+        expires_at=parent.expires_at if parent else None,
+        error=Unauthorized,
+    )
+
+
+def _check_domain(ref: dict | None, what: str) -> None:
+    """Only the default domain exists: by id ``default`` or by name ``Default``."""
+    if not ref:
+        # Keystone: a validation error (400), not a failed authentication.
+        raise BadRequest(f"Invalid input: a {what} given by name needs a domain (id or name).")
+    if ref.get("id", DEFAULT_DOMAIN["id"]) != DEFAULT_DOMAIN["id"] or (
+        ref.get("name", DEFAULT_DOMAIN["name"]).lower() != DEFAULT_DOMAIN["name"].lower()
+    ):
+        raise Unauthorized(f"Could not find domain {ref.get('id') or ref.get('name')!r}.")
+
+
+def _password_user(ref: dict):
+    User = get_user_model()
+    if "id" in ref:
+        user = User.objects.filter(pk=ref["id"]).first() if str(ref["id"]).isdigit() else None
+    else:
+        _check_domain(ref.get("domain"), "user")
+        user = User.objects.filter(username=ref["name"]).first()
+    if user is None:
+        # Hash anyway, so that timing does not tell unknown users from wrong passwords.
+        User().set_password(ref["password"])
+    if user is None or not user.check_password(ref["password"]) or not user.is_active:
+        raise Unauthorized("Invalid username or password.")
+    return user
+
+
+def _scope_project(scope: dict | None, user, parent: Token | None) -> Project:
+    if not scope:
+        # Keystone falls back to the user's default project; ours is the first one.
+        project = parent.project if parent else default_project_for(user)
+        if project is None:
+            raise Unauthorized(f"User {user.get_username()} has no role in any project.")
+        return project
+    if "project" not in scope:
+        raise Unauthorized("Only project-scoped tokens are supported (scope.project).")
+    ref = scope["project"]
+    if "id" in ref:
+        project = Project.objects.filter(pk=ref["id"]).first()
+    else:
+        _check_domain(ref.get("domain"), "project")
+        project = Project.objects.filter(name=ref["name"]).first()
+    if project is None or project.domain_id != DEFAULT_DOMAIN["id"]:
+        raise Unauthorized(f"Could not find project {ref.get('id') or ref.get('name')!r}.")
+    return project
+
+
+def find_project(project_id: str) -> Project | None:
+    return Project.objects.filter(pk=project_id[:64]).first()
+
+
+def list_projects(name: str | None = None):
+    projects = Project.objects.filter(domain_id=DEFAULT_DOMAIN["id"])
+    return projects.filter(name=name) if name is not None else projects
+
+
+def revoke(token: Token) -> None:
+    token.delete()

@@ -103,6 +103,16 @@ class _Received:
     os_hash_value: str
     virtual_size: int | None
 
+    def image_fields(self) -> dict:
+        """What the image records of its data once it is stored."""
+        return {
+            "size": self.size,
+            "virtual_size": self.virtual_size,
+            "checksum": self.checksum,
+            "os_hash_algo": settings.CATALOG_HASH_ALGORITHM,
+            "os_hash_value": self.os_hash_value,
+        }
+
 
 def receive_into(image: Image, chunks: Iterable[bytes], declared_size, budget, writer) -> _Received:
     """Stream the body into ``writer`` with every check (the blob is not committed yet)."""
@@ -176,15 +186,7 @@ def _activate(image: Image, store: stores.Store, writer, received: _Received) ->
                 raise InvalidTransition("The image left the saving status during the upload.")
             quotas.check_data_write_end(fresh.owner, fresh.pk, received.size, target=quotas.STORE)
             blob = writer.commit()
-            transition(
-                fresh,
-                ImageStatus.ACTIVE,
-                size=received.size,
-                virtual_size=received.virtual_size,
-                checksum=received.checksum,
-                os_hash_algo=settings.CATALOG_HASH_ALGORITHM,
-                os_hash_value=received.os_hash_value,
-            )
+            transition(fresh, ImageStatus.ACTIVE, **received.image_fields())
             ImageLocation.objects.create(
                 image=fresh, store=store.id, url=blob.url, metadata=blob.metadata
             )

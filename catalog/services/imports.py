@@ -20,13 +20,24 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import conversion, import_rules, quotas, staging, stores, urlsafety
+from catalog import (
+    conversion,
+    import_rules,
+    queries,
+    quotas,
+    remote_images,
+    sealed,
+    staging,
+    stores,
+    urlsafety,
+)
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
-from catalog.exceptions import CatalogError, Conflict
+from catalog.exceptions import BadRequest, CatalogError, Conflict
 from catalog.fetch import FetchError, open_url
 from catalog.inspection import FormatWatch
 from catalog.models import Image, ImageLocation, ImageProperty, Task
+from catalog.remote_images import RemoteImage
 
 from . import image_data
 from .images import lock_image_for, transition
@@ -84,6 +95,15 @@ def start_import(
     a copy-image to stores that all hold the image already)."""
     request = import_rules.parse_import_request(body, settings.CATALOG_ENABLED_IMPORT_METHODS)
     rule = "copy_image" if request.method == "copy-image" else "modify_image"
+    # Network work (DNS, the other region) happens before the image row is locked, and after
+    # a first policy check, so that nobody can make this server fetch for an image they may
+    # not import into.
+    queries.get_visible_image(ctx, image_id, rule=rule)
+    remote = None
+    if request.method == "web-download":
+        urlsafety.check_url(request.uri)
+    elif request.method == "glance-download":
+        remote = _remote_image(ctx, request)
     with transaction.atomic():
         image = lock_image_for(ctx, image_id, rule, not_found=f"No image found with ID {image_id}")
         props = _props(image)
@@ -107,11 +127,8 @@ def start_import(
         )
         if request.method == "copy-image" and not targets:
             return None
-        if request.method == "web-download":
-            try:
-                urlsafety.check_url(request.uri)
-            except urlsafety.UnsafeURL as exc:
-                raise urlsafety.UnsafeURL(exc.message) from None
+        if remote is not None:
+            _adopt_remote_metadata(image, remote)
         target = quotas.STORE if request.method == "glance-direct" else quotas.STAGING
         declared = image.size if request.method in ("glance-direct", "copy-image") else None
         quotas.check_data_write_start(image.owner, image.pk, target=target, declared_size=declared)
@@ -122,7 +139,11 @@ def start_import(
             request_id=ctx.request_id,
             user_id=ctx.user_id or "",
             input={"image_id": image.pk, "import_req": body, "backend": targets},
+            secret=sealed.seal(ctx.auth_token) if remote else "",
         )
+        if remote:
+            task.input["remote_file"] = remote.file_url
+            task.save(update_fields=["input"])
         failed = [s for s in _store_list(props.get(FAILED_IMPORT)) if s not in targets]
         importing = _store_list(props.get(IMPORTING_TO)) + targets
         _set_props(
@@ -137,6 +158,29 @@ def start_import(
             transition(image, ImageStatus.IMPORTING)
         transaction.on_commit(lambda: enqueue(task.id))
     return task
+
+
+def _remote_image(ctx: RequestContext, request) -> RemoteImage:
+    """glance-download: read the other region's image with the caller's token."""
+    if not ctx.auth_token:
+        raise BadRequest("glance-download needs a token-authenticated request.")
+    endpoint = remote_images.image_endpoint(
+        request.glance_region, request.glance_service_interface, ctx.auth_token
+    )
+    remote = remote_images.fetch_record(endpoint, request.glance_image_id, ctx.auth_token)
+    if not (remote.disk_format and remote.container_format):
+        raise Conflict("The remote image has no disk_format or container_format.")
+    return remote
+
+
+def _adopt_remote_metadata(image: Image, remote: RemoteImage) -> None:
+    """Give the local image the remote one's formats and the properties Glance copies
+    (before it becomes importing, which needs the formats)."""
+    Image.objects.filter(pk=image.pk).update(
+        disk_format=remote.disk_format, container_format=remote.container_format
+    )
+    image.disk_format, image.container_format = remote.disk_format, remote.container_format
+    _set_props(image, **remote.properties)
 
 
 def _take_lock(image: Image, holder_id: str | None) -> None:
@@ -174,6 +218,13 @@ def run_import(task_id: str) -> None:
             raise ImportFailed("The image was deleted before the import ran.")
         if request.method == "web-download":
             _download_to_staging(task, image, request.uri)
+        elif request.method == "glance-download":
+            token = sealed.unseal(task.secret)
+            if token is None:
+                raise ImportFailed("The credentials of this glance-download are gone.")
+            _download_to_staging(
+                task, image, task.input["remote_file"], headers={"X-Auth-Token": token}
+            )
         if request.method != "copy-image":
             image = _convert_staged(task, image)
         written = _write_to_stores(task, image, request, targets)
@@ -216,14 +267,17 @@ def _heartbeat(task: Task, chunks: Iterable[bytes], verb: str) -> Iterator[bytes
         yield chunk
 
 
-def _download_to_staging(task: Task, image: Image, uri: str) -> None:
-    """web-download: fetch ``uri`` (re-checked, pinned, capped) into the staging area."""
+def _download_to_staging(task: Task, image: Image, uri: str, headers=None) -> None:
+    """web-download and glance-download: fetch ``uri`` (re-checked, pinned, capped) into the
+    staging area."""
     budget = quotas.check_data_write_start(
         image.owner, image.pk, target=quotas.STAGING, declared_size=None
     )
     cap = settings.CATALOG_IMAGE_SIZE_CAP
     limit = cap if budget is None else min(cap, budget)
-    download = open_url(uri, max_bytes=limit, timeout=settings.CATALOG_IMPORT_TIMEOUT)
+    download = open_url(
+        uri, max_bytes=limit, timeout=settings.CATALOG_IMPORT_TIMEOUT, headers=headers
+    )
     writer = staging.staging_store().begin(image.pk)
     size = 0
     try:
@@ -349,15 +403,7 @@ def _complete(task: Task, image: Image, request, targets: list[str], written: li
                 )
                 stored_in.append(store.id)
             if request.method != "copy-image":
-                transition(
-                    fresh,
-                    ImageStatus.ACTIVE,
-                    size=received.size,
-                    virtual_size=received.virtual_size,
-                    checksum=received.checksum,
-                    os_hash_algo=settings.CATALOG_HASH_ALGORITHM,
-                    os_hash_value=received.os_hash_value,
-                )
+                transition(fresh, ImageStatus.ACTIVE, **received.image_fields())
             failed = task.input.get("failed_stores", [])
             _release(fresh, targets, failed)
             _finish_task(
@@ -389,12 +435,15 @@ def _release(image: Image, targets: list[str], failed: list[str]) -> None:
 
 def _finish_task(task: Task, status: str, message: str, result=None) -> None:
     now = timezone.now()
+    task.secret = ""
     task.status = status
     task.message = message
     task.result = result
     task.updated_at = now
     task.expires_at = now + timedelta(hours=settings.CATALOG_TASK_TIME_TO_LIVE)
-    task.save(update_fields=["status", "message", "result", "updated_at", "expires_at", "input"])
+    task.save(
+        update_fields=["status", "message", "result", "updated_at", "expires_at", "input", "secret"]
+    )
 
 
 def _fail(task: Task, image: Image | None, request, targets: list[str], message: str) -> None:

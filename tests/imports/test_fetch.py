@@ -26,6 +26,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "/short": lambda: self.send_body(PAYLOAD[:10], length=100),
             "/missing": lambda: self.send_error(404),
             "/host": lambda: self.send_body(self.headers["Host"].encode()),
+            "/auth": lambda: self.send_body((self.headers["X-Auth-Token"] or "-").encode()),
+            "/redirect-auth-elsewhere": lambda: self.redirect(
+                f"http://mirror.test:{self.server.server_address[1]}/auth"
+            ),
+            "/redirect-auth-here": lambda: self.redirect("/auth"),
             "/no-length": self.send_without_length,
         }
         routes.get(self.path, lambda: self.send_error(404))()
@@ -128,3 +133,22 @@ def test_truncated_body_and_error_statuses_fail(server):
 def test_unreachable_server_is_a_fetch_error():
     with pytest.raises(FetchError, match="Could not fetch"):
         open_url("http://127.0.0.1:1/x", max_bytes=None, policy=OPEN, timeout=2)
+
+
+def test_credentials_go_to_the_origin_only(server):
+    port = server.rsplit(":", 1)[1]
+
+    def resolver(host, port_):
+        return ["127.0.0.1"]
+
+    headers = {"X-Auth-Token": "secret"}
+    same = open_url(f"{server}/redirect-auth-here", max_bytes=None, policy=OPEN, headers=headers)
+    assert read_all(same) == b"secret"
+    other = open_url(
+        f"{server}/redirect-auth-elsewhere",
+        max_bytes=None,
+        policy=OPEN,
+        headers=headers,
+        resolver=resolver,
+    )
+    assert read_all(other) == b"-", f"the token leaked to mirror.test:{port}"

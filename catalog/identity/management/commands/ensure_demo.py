@@ -1,10 +1,12 @@
+import os
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from catalog.choices import Role
-from catalog.identity import services
+from catalog.identity import clouds_yaml, services
 from catalog.identity.models import Project
 
 
@@ -12,11 +14,14 @@ class Command(BaseCommand):
     help = "Create a demo admin (user 'admin' in project 'admin') when no admin exists yet."
 
     def add_arguments(self, parser):
-        # `make run` passes its HOST and PORT, so that the printed URLs are the served ones.
-        parser.add_argument("--url", default="http://127.0.0.1:8000", help="where it is served")
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="where the server is reached (for var/clouds.yaml; CATALOG_PUBLIC_ENDPOINT wins)",
+        )
 
     def handle(self, *args, url, **options):
-        url = url.rstrip("/")
+        url = url.rstrip("/")  # the printed links below are the served ones (`make run`)
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write("An admin exists already; nothing to do.")
@@ -29,6 +34,12 @@ class Command(BaseCommand):
         user = User.objects.create_superuser("admin", password=password)
         services.assign_role(user, project, Role.ADMIN)
         raw, token = services.issue_token(user, project, ttl=86400, description="demo")
+        # Behind an external Keystone the built-in /identity is off: no clouds.yaml for it.
+        clouds_path = (
+            None
+            if settings.CATALOG_KEYSTONE_URL
+            else write_clouds_yaml(settings.CATALOG_PUBLIC_ENDPOINT or url, password)
+        )
         self.stdout.write(
             "\n".join(
                 [
@@ -39,7 +50,31 @@ class Command(BaseCommand):
                     f"    export OS_TOKEN={raw}",
                     f'    curl -H "X-Auth-Token: $OS_TOKEN" {url}/v2/images',
                     "  Another token later: .venv/bin/python manage.py issue_token admin --project admin",
+                    *(
+                        [
+                            f"  OpenStack CLI: export OS_CLIENT_CONFIG_FILE={clouds_path}",
+                            "    .venv/bin/openstack --os-cloud vitrine image list",
+                        ]
+                        if clouds_path
+                        else []
+                    ),
                     "",
                 ]
             )
         )
+
+
+def write_clouds_yaml(base_url: str, password: str):
+    """A clouds.yaml with the demo admin as cloud ``vitrine`` (readable by its owner only)."""
+    path = settings.VAR_DIR / "clouds.yaml"
+    cloud = {
+        "auth_url": f"{base_url.rstrip('/')}/identity/v3",
+        "username": "admin",
+        "password": password,
+        "project": "admin",
+    }
+    content = clouds_yaml.render({"vitrine": cloud}, settings.CATALOG_REGION_NAME)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
+    return path
