@@ -1,7 +1,6 @@
 """The base of every API view: authentication, the context, body rules, link building."""
 
 from django.conf import settings
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
 from catalog.context import RequestContext
@@ -24,28 +23,11 @@ def has_body(request) -> bool:
         return True
 
 
-class AnyAccept(BaseContentNegotiation):
-    """Glance answers whatever ``Accept`` says: JSON, or the image data of ``/file``.
-
-    DRF's default negotiation answered 406 to ``Accept: application/octet-stream`` on
-    uploads and downloads, to ``text/html`` from browsers, and to Glance's own
-    ``application/vnd.openstack.images-v2.x`` media types. The views build their responses
-    themselves, so the choice below only matters to DRF's bookkeeping.
-    """
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 class CatalogAPIView(APIView):
     """Base API view. Subclasses list their methods in ``http_method_names`` (which also
     makes the ``Allow`` header of a 405), and name the methods that take no body."""
 
     http_method_names: list[str] = []
-    content_negotiation_class = AnyAccept
     # Glance's body_reject routes: a body on these methods is a 400.
     bodiless_methods = frozenset({"GET", "DELETE"})
 

@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from .base import AnyAccept, public_base_url
+from .base import public_base_url
 
 CURRENT = "2.17"
 # Newest first (Glance emits an odd order and gaps: A15). 2.14, 2.16 and 2.18 are the
@@ -51,7 +51,6 @@ VERSIONS_RESPONSE = OpenApiResponse(
 class VersionsRootView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
-    content_negotiation_class = AnyAccept
     http_method_names = ["get"]
 
     @extend_schema(operation_id="versions_root", auth=[], responses={300: VERSIONS_RESPONSE})
