@@ -247,11 +247,15 @@ def _scope_project(scope: dict | None, user, parent: Token | None) -> Project:
 
 
 def find_project(project_id: str) -> Project | None:
+    if "\x00" in project_id:  # no id holds NUL, and PostgreSQL refuses it in a query
+        return None
     return Project.objects.filter(pk=project_id[:64]).first()
 
 
 def list_projects(name: str | None = None):
     projects = Project.objects.filter(domain_id=DEFAULT_DOMAIN["id"])
+    if name is not None and "\x00" in name:  # as in find_project
+        return projects.none()
     return projects.filter(name=name) if name is not None else projects
 
 
