@@ -71,6 +71,10 @@ def parse_import_request(body, enabled_methods) -> ImportRequest:
     if name == "glance-download":
         if not request.glance_region:
             raise BadRequest("'glance_region' needs to be set for glance-download import method")
+        # A list or an object here reached the region table as a key: a TypeError, a 500.
+        for field in ("glance_region", "glance_service_interface"):
+            if not isinstance(getattr(request, field), str):
+                raise BadRequest(f"'{field}' must be a string.")
         if not request.glance_image_id:
             raise BadRequest("'glance_image_id' needs to be set for glance-download import method")
         if not isinstance(request.glance_image_id, str) or not _UUID.match(request.glance_image_id):

@@ -24,6 +24,7 @@ from oslo_utils.imageutils import format_inspector as fi
 
 from .choices import ContainerFormat, DiskFormat
 from .exceptions import UnsupportedMediaType
+from .properties import MAX_DB_BIGINT
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,17 @@ _NONFATAL_CHECKS = {DiskFormat.AKI: {"mbr"}, DiskFormat.ARI: {"mbr"}}
 
 def format_failure(message: str, details: str = "") -> UnsupportedMediaType:
     return UnsupportedMediaType(message, details=details)
+
+
+def _plausible_virtual_size(size: int | None) -> int | None:
+    """The inspector reads ``virtual_size`` from the header as sent: a VHD footer or a VDI
+    header of 0xff bytes claims 2**64 - 1, which no database column holds (the commit failed
+    with a 500). A header that cannot describe a disk is refused like any bad header."""
+    if size is not None and not 0 <= size <= MAX_DB_BIGINT:
+        raise format_failure(
+            "Image format inspection failed", f"The header's virtual size {size} is impossible."
+        )
+    return size
 
 
 class FormatWatch:
@@ -69,7 +81,7 @@ class FormatWatch:
             # Safety first: a refused image needs no size, and some inspectors cannot size
             # what their safety checks refuse.
             self._safety_check(detected)
-            return self._match(detected)
+            return _plausible_virtual_size(self._match(detected))
         except UnsupportedMediaType:
             raise
         except Exception as exc:  # ImageFormatError, or an inspector tripping on bad input

@@ -13,6 +13,8 @@ UUID_PATTERN = (
     "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
 )
 MAX_DB_INT = 2**31 - 1
+# The largest value of a BigIntegerField (size, virtual_size, quota limits).
+MAX_DB_BIGINT = 2**63 - 1
 
 # How a caller may touch an attribute.
 WRITABLE = "writable"  # create and PATCH

@@ -134,6 +134,8 @@ MIDDLEWARE = [
     # Request ids first, so that every response (errors included) carries one.
     "catalog.api.middleware.RequestIdMiddleware",
     "catalog.api.middleware.VersionNegotiationMiddleware",
+    # NUL in an admin (or any non-API) URL is a 400 before PostgreSQL sees it.
+    "catalog.api.middleware.NulRejectionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -73,3 +73,12 @@ def test_verify_reports_mismatches(alice, image_store_dir):
     with pytest.raises(CommandError):
         call_command("verify_images", bad, stdout=out)
     assert "unreadable" in out.getvalue()
+
+
+def test_verify_runs_with_the_system_checks_of_the_command_line(alice, image_store_dir):
+    # From the command line Django runs BaseCommand.check() before handle(); a helper method
+    # named check() shadowed it and `manage.py verify_images` crashed with a TypeError.
+    active_image(alice)
+    out = io.StringIO()
+    call_command("verify_images", skip_checks=False, stdout=out, stderr=io.StringIO())
+    assert "1 copies checked, 0 mismatched" in out.getvalue()

@@ -33,7 +33,9 @@ class CatalogAPIView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.method in self.bodiless_methods and has_body(request):
+        # A method the route does not serve is a 405 (dispatch says so next), body or not.
+        served = request.method.lower() in self.http_method_names
+        if served and request.method in self.bodiless_methods and has_body(request):
             raise BadRequest("A body is not expected with this request.")
 
     @property

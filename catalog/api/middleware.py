@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 
-from .errors import error_response
+from .errors import error_response, handler400, is_api_path
 from .versions import ACCEPTED_PREFIXES, versions_response
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
@@ -66,3 +66,30 @@ class VersionNegotiationMiddleware:
             if prefix != "v2":
                 request.path_info = f"/v2{rest}"
         return self.get_response(request)
+
+
+class NulRejectionMiddleware:
+    """Answer 400 for NUL in the path or query of pages outside the API (the Django admin).
+
+    PostgreSQL refuses NUL in any text it compares, so an admin filter such as
+    ``?project_id=%00`` or an object URL ``/admin/identity/project/%00/change/`` was a 500.
+    No id or filter value can contain NUL. API routes keep their own, Glance-shaped answers
+    to it (a 404 for an id, a 400 for a list filter).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_api_path(request) and _has_nul(request):
+            return handler400(request)
+        return self.get_response(request)
+
+
+def _has_nul(request) -> bool:
+    if "\x00" in request.path_info:
+        return True
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )

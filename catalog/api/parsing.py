@@ -22,8 +22,21 @@ def json_body(request, *, expect=(dict, list)):
         raise BadRequest("Body expected in request.")
     try:
         document = json.loads(raw)
+        # A "\ud800" escape decodes to a lone surrogate, which no database can store (the
+        # write fails with UnicodeEncodeError: a 500); encoding the document finds them all.
+        json.dumps(document, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise BadRequest(
+            "Malformed JSON in request body.",
+            details="Strings may not contain unpaired UTF-16 surrogates.",
+        ) from None
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("Malformed JSON in request body.") from None
+    except RecursionError:
+        # Python's decoder recurses once per nesting level; no valid request nests deeply.
+        raise BadRequest(
+            "Malformed JSON in request body.", details="The document is nested too deeply."
+        ) from None
     if not isinstance(document, (dict, list)):
         raise BadRequest("Unexpected body type. Expected list/dict.")
     if not isinstance(document, expect):

@@ -23,6 +23,7 @@ from catalog.models import PublicationRequest
 from catalog.services import members as member_service
 from catalog.services import publication
 
+from . import openapi
 from .base import CatalogAPIView, has_body
 from .parsing import json_body
 from .serializers import isotime, serialize_image
@@ -103,7 +104,7 @@ class ImagePublicationRequestsView(CatalogAPIView):
 
     @extend_schema(
         operation_id="x_vitrine_image_publication_requests_list",
-        responses={200: OpenApiResponse(response=_REQUEST_LIST)},
+        responses={200: OpenApiResponse(response=_REQUEST_LIST), **openapi.errors(401, 404)},
     )
     def get(self, request, image_id):
         return _request_list(publication.requests_for_image(self.ctx, image_id))
@@ -111,7 +112,10 @@ class ImagePublicationRequestsView(CatalogAPIView):
     @extend_schema(
         operation_id="x_vitrine_image_publication_requests_create",
         request={"application/json": {"type": "object", "properties": {"message": _STRING}}},
-        responses={201: OpenApiResponse(response=PUBLICATION_REQUEST_SCHEMA)},
+        responses={
+            201: OpenApiResponse(response=PUBLICATION_REQUEST_SCHEMA),
+            **openapi.errors(400, 401, 403, 404, 409),
+        },
     )
     def post(self, request, image_id):
         body = json_body(request, expect=(dict,)) if has_body(request) else {}
@@ -127,7 +131,7 @@ class PublicationRequestsView(CatalogAPIView):
     @extend_schema(
         operation_id="x_vitrine_publication_requests_list",
         parameters=[OpenApiParameter("status", str, enum=[*PublicationStatus.values, "all"])],
-        responses={200: OpenApiResponse(response=_REQUEST_LIST)},
+        responses={200: OpenApiResponse(response=_REQUEST_LIST), **openapi.errors(400, 401)},
     )
     def get(self, request):
         status = _status_param(request, PublicationStatus.values, "all")
@@ -143,7 +147,7 @@ class MemberInvitationsView(CatalogAPIView):
     @extend_schema(
         operation_id="x_vitrine_member_invitations_list",
         parameters=[OpenApiParameter("status", str, enum=[*MemberStatus.values, "all"])],
-        responses={200: OpenApiResponse(response=_INVITATIONS)},
+        responses={200: OpenApiResponse(response=_INVITATIONS), **openapi.errors(400, 401)},
     )
     def get(self, request):
         status = _status_param(request, MemberStatus.values, MemberStatus.PENDING)

@@ -7,6 +7,7 @@ from catalog import sharing
 from catalog.models import ImageMember
 from catalog.services import members as member_service
 
+from . import openapi
 from .base import CatalogAPIView
 from .parsing import json_body
 from .serializers import isotime
@@ -46,7 +47,10 @@ class MemberListView(CatalogAPIView):
 
     http_method_names = ["get", "post"]
 
-    @extend_schema(operation_id="image_members_list", responses={200: _MEMBERS})
+    @extend_schema(
+        operation_id="image_members_list",
+        responses={200: _MEMBERS, **openapi.errors(401, 403, 404)},
+    )
     def get(self, request, image_id):
         rows = member_service.list_members(self.ctx, image_id)
         return JsonResponse(
@@ -58,7 +62,7 @@ class MemberListView(CatalogAPIView):
         request={
             "application/json": {"type": "object", "properties": {"member": {"type": "string"}}}
         },
-        responses={200: _MEMBER},
+        responses={200: _MEMBER, **openapi.errors(400, 401, 403, 404, 409, 413)},
     )
     def post(self, request, image_id):
         member_id = sharing.parse_new_member(json_body(request))
@@ -73,7 +77,10 @@ class MemberDetailView(CatalogAPIView):
 
     http_method_names = ["get", "put", "delete"]
 
-    @extend_schema(operation_id="image_members_retrieve", responses={200: _MEMBER})
+    @extend_schema(
+        operation_id="image_members_retrieve",
+        responses={200: _MEMBER, **openapi.errors(401, 404)},
+    )
     def get(self, request, image_id, member_id):
         return JsonResponse(
             serialize_member(member_service.get_member(self.ctx, image_id, member_id))
@@ -89,14 +96,17 @@ class MemberDetailView(CatalogAPIView):
                 },
             }
         },
-        responses={200: _MEMBER},
+        responses={200: _MEMBER, **openapi.errors(400, 401, 403, 404)},
     )
     def put(self, request, image_id, member_id):
         status = sharing.parse_member_status(json_body(request))
         row = member_service.set_member_status(self.ctx, image_id, member_id, status)
         return JsonResponse(serialize_member(row))
 
-    @extend_schema(operation_id="image_members_destroy", responses={204: None})
+    @extend_schema(
+        operation_id="image_members_destroy",
+        responses={204: None, **openapi.errors(401, 403, 404)},
+    )
     def delete(self, request, image_id, member_id):
         member_service.remove_member(self.ctx, image_id, member_id)
         return HttpResponse(status=204)

@@ -99,6 +99,7 @@ class TaskListView(CatalogAPIView):
     def get(self, request):
         policy.enforce(self.ctx, "tasks_api_access")
         params = request.query_params
+        listing.check_query_text(params)
         tasks = Task.objects.all()
         status, kind = params.get("status"), params.get("type")
         if status is not None:
@@ -152,7 +153,7 @@ class TaskDetailView(CatalogAPIView):
     )
     def get(self, request, task_id):
         policy.enforce(self.ctx, "tasks_api_access")
-        task = Task.objects.filter(pk=task_id).first() if len(task_id) <= 36 else None
+        task = Task.objects.filter(pk=task_id).first() if queries.is_lookup_id(task_id) else None
         if task is None:
             raise NotFound(f"Task with the given id {task_id} not found")
         return JsonResponse(serialize_task(task))

@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from catalog import quotas
 
+from . import openapi
 from .base import CatalogAPIView
 
 _LIMIT = {
@@ -33,7 +34,7 @@ class UsageView(CatalogAPIView):
             "Limits and usage of the caller's project. image_size_total and "
             "image_stage_total in MiB (rounded down), counts in images; -1 means unlimited."
         ),
-        responses={200: OpenApiResponse(response=USAGE_INFO_SCHEMA)},
+        responses={200: OpenApiResponse(response=USAGE_INFO_SCHEMA), **openapi.errors(401)},
     )
     def get(self, request):
         # Glance has no policy on this call: any caller may read its own project's figures.

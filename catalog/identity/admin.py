@@ -38,7 +38,10 @@ class MembershipAdmin(admin.ModelAdmin):
 
 class TokenIssueForm(forms.ModelForm):
     ttl = forms.IntegerField(
-        min_value=60, required=False, help_text="Lifetime in seconds (default: CATALOG_TOKEN_TTL)."
+        min_value=60,
+        max_value=services.MAX_TOKEN_TTL,
+        required=False,
+        help_text="Lifetime in seconds (default: CATALOG_TOKEN_TTL).",
     )
 
     class Meta:

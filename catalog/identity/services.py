@@ -24,6 +24,10 @@ def project_roles(user, project: Project) -> set[str]:
     return set(Membership.objects.filter(user=user, project=project).values_list("role", flat=True))
 
 
+# Ten years: long-lived service tokens fit, and the expiry date stays a valid datetime.
+MAX_TOKEN_TTL = 10 * 366 * 24 * 3600
+
+
 def issue_token(
     user,
     project: Project,
@@ -45,8 +49,12 @@ def issue_token(
         raise error(f"Project {project.name} is disabled.")
     if not project_roles(user, project):
         raise error(f"User {user.username} has no role in project {project.name}.")
+    seconds = ttl or settings.CATALOG_TOKEN_TTL
+    if not 0 < seconds <= MAX_TOKEN_TTL:
+        # A negative lifetime issued an expired token; a huge one crashed (OverflowError).
+        raise BadRequest(f"A token lifetime must be 1 to {MAX_TOKEN_TTL} seconds, not {seconds}.")
     raw = secrets.token_urlsafe(32)
-    lifetime = timedelta(seconds=ttl or settings.CATALOG_TOKEN_TTL)
+    lifetime = timedelta(seconds=seconds)
     expiry = timezone.now() + lifetime
     token = Token.objects.create(
         key_hash=hash_token(raw),
@@ -265,11 +273,15 @@ def projects_of_user(user) -> list[Project]:
 
 
 def find_project(project_id: str) -> Project | None:
+    if "\x00" in project_id:  # no id holds NUL, and PostgreSQL refuses it in a query
+        return None
     return Project.objects.filter(pk=project_id[:64]).first()
 
 
 def list_projects(name: str | None = None):
     projects = Project.objects.filter(domain_id=DEFAULT_DOMAIN["id"])
+    if name is not None and "\x00" in name:  # as in find_project
+        return projects.none()
     return projects.filter(name=name) if name is not None else projects
 
 

@@ -22,11 +22,13 @@ _DOMAIN_REF = {
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
     "anyOf": [{"required": ["id"]}, {"required": ["name"]}],
 }
+# No user or project name or id holds NUL, and PostgreSQL refuses it in a query (a 500).
+_NO_NUL = "^[^\x00]*$"
 _NAMED_REF = {
     "type": "object",
     "properties": {
-        "id": {"type": "string", "minLength": 1, "maxLength": 64},
-        "name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "id": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": _NO_NUL},
+        "name": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": _NO_NUL},
         "domain": _DOMAIN_REF,
     },
     "anyOf": [{"required": ["id"]}, {"required": ["name"]}],

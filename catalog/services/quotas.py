@@ -5,7 +5,11 @@ from django.utils import timezone
 
 from catalog.exceptions import BadRequest
 from catalog.models import ProjectQuota
+from catalog.properties import MAX_DB_BIGINT
 from catalog.quotas import QUOTA_NAMES
+
+# The largest limit the BigIntegerField columns store.
+MAX_LIMIT = MAX_DB_BIGINT
 
 
 def set_project_quota(project_id: str, **limits) -> ProjectQuota:
@@ -21,6 +25,9 @@ def set_project_quota(project_id: str, **limits) -> ProjectQuota:
             not isinstance(value, int) or isinstance(value, bool) or value < -1
         ):
             raise BadRequest(f"{name} must be an integer of at least -1 (unlimited), or unset.")
+        if value is not None and value > MAX_LIMIT:
+            # Larger values do not fit the column: the write would crash (OverflowError).
+            raise BadRequest(f"{name} must be at most {MAX_LIMIT}.")
     with transaction.atomic():
         quota, _ = ProjectQuota.objects.select_for_update().get_or_create(project_id=project_id)
         for name, value in limits.items():

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import assert_status
+from tests.conftest import PATCH21, assert_status
 
 
 def envelope(response):
@@ -122,6 +122,22 @@ def test_405_envelope_with_allow_header(alice, method, path, allow):
     assert set(response["Allow"].split(", ")) >= set(allow.split(", "))
 
 
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("DELETE", "/v2/images"),
+        ("GET", "/v2/images/{id}/stage"),
+        ("DELETE", "/v2/images/{id}/members"),
+        ("DELETE", "/v2/x-vitrine/images/{id}/publication-requests"),
+    ],
+)
+def test_an_unserved_method_with_a_body_is_405_not_400(alice, method, path):
+    # The no-body rule of GET and DELETE applies only to the routes that serve them.
+    image = alice.create_image()
+    response = alice.request(method, path.format(id=image["id"]), body={"name": "x"})
+    envelope(assert_status(response, 405))
+
+
 def test_403_and_409_envelopes(carol, alice):
     envelope(assert_status(carol.post("/v2/images", {}), 403))
     image = alice.create_image()
@@ -138,3 +154,112 @@ def test_server_errors_use_the_envelope(alice, monkeypatch):
     alice.client.raise_request_exception = False
     response = assert_status(alice.get("/v2/images/x"), 500)
     assert "boom" not in envelope(response)["message"]
+
+
+# Every route that reads a JSON body, with its media type (found by fuzzing: both bodies
+# below were 500s on every one of them).
+JSON_ROUTES = [
+    ("POST", "/v2/images", "application/json"),
+    ("PATCH", "/v2/images/{id}", PATCH21),
+    ("POST", "/v2/images/{id}/members", "application/json"),
+    ("PUT", "/v2/images/{id}/members/{project}", "application/json"),
+    ("POST", "/v2/images/{id}/import", "application/json"),
+    ("POST", "/v2/x-vitrine/images/{id}/publication-requests", "application/json"),
+]
+
+
+@pytest.mark.parametrize("method,path,content_type", JSON_ROUTES)
+@pytest.mark.parametrize(
+    "raw,details",
+    [
+        # Python's decoder recurses per level: RecursionError.
+        ("[" * 100_000 + "]" * 100_000, "The document is nested too deeply."),
+        # A lone surrogate decodes, then fails the database write with UnicodeEncodeError.
+        (
+            '{"name": "\\ud800", "member": "\\udfff", "status": "\\ud800", "message": "\\ud800"}',
+            "Strings may not contain unpaired UTF-16 surrogates.",
+        ),
+        (
+            '[{"op": "add", "path": "/name", "value": "a\\ud83d"}]',
+            "Strings may not contain unpaired UTF-16 surrogates.",
+        ),
+        ('{"\\ud800": "x"}', "Strings may not contain unpaired UTF-16 surrogates."),
+    ],
+)
+def test_undecodable_json_bodies_are_400_on_every_json_route(
+    alice, bob, method, path, content_type, raw, details
+):
+    image = alice.create_image(visibility="shared", disk_format="raw", container_format="bare")
+    url = path.format(id=image["id"], project=bob.project_id)
+    response = alice.request(method, url, raw=raw, content_type=content_type)
+    error = envelope(assert_status(response, 400))
+    assert error["message"] == "Malformed JSON in request body."
+    assert error["details"] == details
+    assert alice.get(f"/v2/images/{image['id']}").json()["name"] is None
+
+
+def test_a_paired_surrogate_escape_is_an_ordinary_character(alice):
+    # "\ud83d\ude00" is one 4-byte character: refused by the text rule, not the decoder.
+    raw = '{"name": "\\ud83d\\ude00"}'
+    response = assert_status(alice.post("/v2/images", raw=raw), 400)
+    assert envelope(response)["message"] == "Name can't contain 4 byte unicode characters."
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/catalog/projectquota/?project_id=%00",
+        "/admin/catalog/publicationrequest/?status__exact=%00",
+        "/admin/identity/token/?project_id=%00",
+        "/admin/identity/project/?id__exact=%00",
+        "/admin/identity/project/%00/change/",
+        "/admin/identity/project/a%00b/delete/",
+        "/admin/?%00=1",
+    ],
+)
+def test_nul_in_an_admin_url_is_400(admin, url):
+    # Each was a 500 on PostgreSQL (found by fuzzing the admin): NUL reached a query.
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(get_user_model().objects.get(username="admin"))
+    assert_status(browser.get(url), 400)
+    assert_status(browser.get("/admin/catalog/projectquota/?project_id=x"), 200)
+
+
+def test_nul_in_api_urls_keeps_the_api_answers(alice):
+    # The API answers NUL itself, as Glance would: an id finds nothing, a filter is refused.
+    envelope(assert_status(alice.get("/v2/images/a%00b"), 404))
+    envelope(assert_status(alice.get("/v2/images?name=%00"), 400))
+
+
+ACCEPT_HEADERS = [
+    "application/octet-stream",
+    "text/html",
+    "application/xml",
+    "application/vnd.openstack.images-v2.1",
+    "text/plain",
+]
+
+
+@pytest.mark.parametrize("accept", ACCEPT_HEADERS)
+def test_no_accept_header_is_ever_406(alice, anonymous, accept):
+    # Glance never negotiates: DRF's default answered 406 to all of these, uploads and
+    # downloads with Accept: application/octet-stream included.
+    headers = {"Accept": accept}
+    assert_status(anonymous.get("/versions", headers=headers), 200)
+    assert_status(anonymous.get("/", headers=headers), 300)
+    listed = assert_status(alice.get("/v2/images", headers=headers), 200)
+    assert listed["Content-Type"] == "application/json"
+    image = alice.create_image(disk_format="raw", container_format="bare")
+    upload = alice.put(
+        f"/v2/images/{image['id']}/file",
+        raw=b"some data",
+        content_type="application/octet-stream",
+        headers=headers,
+    )
+    assert_status(upload, 204)
+    download = assert_status(alice.get(f"/v2/images/{image['id']}/file", headers=headers), 200)
+    assert b"".join(download.streaming_content) == b"some data"
+    envelope(assert_status(alice.get("/v2/images/nope", headers=headers), 404))

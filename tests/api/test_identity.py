@@ -304,3 +304,27 @@ def test_projects_are_listed_for_admins_only(admin, alice, project_a, project_b)
     named = admin.get("/identity/v3/projects", name="project-b").json()["projects"]
     assert [p["id"] for p in named] == [project_b.id]
     keystone_error(alice.get("/identity/v3/projects", name="project-b"), 403)
+
+
+# Each of these was a 500 on PostgreSQL, which refuses NUL in a query (found by fuzzing).
+@pytest.mark.parametrize(
+    "body",
+    [
+        password_auth(by_name("alice\x00", "pw-alice")),
+        password_auth(by_name("alice", "pw-alice"), {"project": {"id": "a\x00"}}),
+        password_auth(
+            by_name("alice", "pw-alice"),
+            {"project": {"name": "project-a\x00", "domain": {"id": "default"}}},
+        ),
+    ],
+)
+def test_nul_in_auth_names_and_ids_is_400(anonymous, alice, body):
+    error = keystone_error(anonymous.post(TOKENS, body), 400)
+    assert "Invalid input" in error["message"] and "does not match" in error["message"]
+
+
+def test_nul_in_a_project_id_or_name_filter_finds_nothing(admin, alice):
+    keystone_error(admin.get("/identity/v3/projects/a%00b"), 404)
+    keystone_error(alice.get("/identity/v3/projects/%00"), 403)
+    listed = assert_status(admin.get("/identity/v3/projects?name=%00"), 200).json()
+    assert listed["projects"] == []

@@ -75,6 +75,17 @@ def test_tag_is_url_decoded(alice):
     assert ImageTag.objects.get(image_id=image["id"]).value == "two words?"
 
 
+@pytest.mark.parametrize("tag", ["%00", "a%00b"])
+def test_tag_with_nul_is_400_to_add_and_404_to_remove(alice, tag):
+    # On PostgreSQL the delete reached the database with NUL: a 500 (found by fuzzing).
+    image = alice.create_image(tags=["a"])
+    response = assert_status(alice.put(tag_url(image["id"], tag)), 400)
+    assert response.json()["error"]["message"] == "Tags can't contain NUL characters."
+    response = assert_status(alice.delete(tag_url(image["id"], tag)), 404)
+    assert response.json()["error"]["message"] == "The resource could not be found."
+    assert alice.get(f"/v2/images/{image['id']}").json()["tags"] == ["a"]
+
+
 def test_tag_too_long_is_400(alice):
     image = alice.create_image()
     assert_status(alice.put(tag_url(image["id"], "t" * 255)), 204)

@@ -93,6 +93,28 @@ def test_matching_content_is_accepted_with_virtual_size(alice, disk_format, data
     assert shown["virtual_size"] == virtual_size
 
 
+@pytest.mark.parametrize(
+    "disk_format,data",
+    [("vhd", vhd(2**64 - 1)), ("vhd", vhd(2**63)), ("vdi", vdi(2**64 - 1))],
+)
+def test_an_impossible_virtual_size_is_415_and_nothing_kept(
+    alice, disk_format, data, image_store_dir
+):
+    # Found by fuzzing: "conectix" followed by 0xff bytes was a 500 (bigint out of range on
+    # PostgreSQL, OverflowError on SQLite) when the image was committed.
+    image = image_of(alice, disk_format)
+    error = assert_status(upload(alice, image["id"], data), 415).json()["error"]
+    assert error["message"] == "Image format inspection failed"
+    assert "virtual size" in error["details"]
+    assert_queued_without_data(image["id"], image_store_dir)
+
+
+def test_the_largest_storable_virtual_size_is_accepted(alice):
+    image = image_of(alice, "vhd")
+    assert_status(upload(alice, image["id"], vhd(2**63 - 1)), 204)
+    assert alice.get(f"/v2/images/{image['id']}").json()["virtual_size"] == 2**63 - 1
+
+
 UNSAFE = {
     "qcow2 backing file": ("qcow2", qcow2(backing_offset=512), "backing_file"),
     "qcow2 data file": ("qcow2", qcow2_with_data_file(), "data_file"),

@@ -61,3 +61,34 @@ def test_member_create_answers_200_with_a_member(document):
         "schema",
     }
     assert "201" not in document["paths"]["/v2/images/{image_id}/members"]["post"]["responses"]
+
+
+# The error statuses each route answers (schemathesis found them undocumented).
+DOCUMENTED_ERRORS = {
+    ("/v2/images/{image_id}/members", "get"): {"401", "403", "404"},
+    ("/v2/images/{image_id}/members", "post"): {"400", "401", "403", "404", "409", "413"},
+    ("/v2/images/{image_id}/members/{member_id}", "get"): {"401", "404"},
+    ("/v2/images/{image_id}/members/{member_id}", "put"): {"400", "401", "403", "404"},
+    ("/v2/images/{image_id}/members/{member_id}", "delete"): {"401", "403", "404"},
+    ("/v2/info/usage", "get"): {"401"},
+    ("/v2/x-vitrine/images/{image_id}/publication-requests", "get"): {"401", "404"},
+    ("/v2/x-vitrine/images/{image_id}/publication-requests", "post"): {
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+    },
+    ("/v2/x-vitrine/publication-requests", "get"): {"400", "401"},
+    ("/v2/x-vitrine/member-invitations", "get"): {"400", "401"},
+}
+
+
+@pytest.mark.parametrize("path,method", sorted(DOCUMENTED_ERRORS))
+def test_error_responses_are_described_with_the_envelope(document, path, method):
+    responses = document["paths"][path][method]["responses"]
+    errors = {code for code in responses if code.startswith(("4", "5"))}
+    assert errors == DOCUMENTED_ERRORS[(path, method)]
+    for code in errors:
+        schema = responses[code]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Error"}

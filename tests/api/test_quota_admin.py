@@ -77,10 +77,17 @@ def test_command_accepts_external_project_ids(db):
     assert quotas.project_limits("0123456789abcdef0123456789abcdef")["image_count_uploading"] == 2
 
 
-@pytest.mark.parametrize("value", ["many", "-2"])
+@pytest.mark.parametrize("value", ["many", "-2", str(2**63)])
 def test_command_rejects_bad_values(project_a, value):
+    # 2**63 crashed the command with OverflowError from the database driver.
     with pytest.raises(CommandError):
         run("project-a", "--image-count-total", value)
+    assert not ProjectQuota.objects.filter(image_count_total__isnull=False).exists()
+
+
+def test_command_takes_the_largest_storable_limit(project_a):
+    run("project-a", "--image-size-total", str(2**63 - 1))
+    assert quotas.project_limits(project_a.id)["image_size_total"] == 2**63 - 1
 
 
 def test_adding_overrides_for_a_project_with_a_row_updates_it(admin_browser, alice):

@@ -265,3 +265,42 @@ def test_expired_tasks_are_pruned_when_a_worker_starts(alice, run_worker, settin
     Task.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     run_worker()
     assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["marker=%00", "type=api%00", "sort_key=%00"])
+def test_nul_in_task_list_parameters_is_400(admin, query):
+    # PostgreSQL refuses NUL in a comparison: these were 500s there (found by fuzzing).
+    response = assert_status(admin.get(f"/v2/tasks?{query}"), 400)
+    assert response.json()["error"]["message"] == "Query parameters can't contain NUL characters."
+
+
+@pytest.mark.parametrize("task_id", ["%00", "a%00b"])
+def test_nul_in_a_task_id_finds_nothing(admin, task_id):
+    response = assert_status(admin.get(f"/v2/tasks/{task_id}"), 404)
+    assert response.json()["error"]["message"].startswith("Task with the given id")
+
+
+@pytest.mark.parametrize(
+    "method,field",
+    [
+        ({"glance_region": [1]}, "glance_region"),
+        ({"glance_region": {"a": 1}}, "glance_region"),
+        ({"glance_region": 5}, "glance_region"),
+        ({"glance_service_interface": ["public"]}, "glance_service_interface"),
+    ],
+)
+def test_glance_download_fields_of_the_wrong_type_are_400(alice, settings, method, field):
+    # A list or an object as glance_region was a 500 (TypeError: unhashable), found by fuzzing.
+    settings.CATALOG_ENABLED_IMPORT_METHODS = ["glance-direct", "glance-download"]
+    image = raw(alice)
+    body = {
+        "method": {
+            "name": "glance-download",
+            "glance_region": "RegionTwo",
+            "glance_image_id": "a0000000-0000-4000-8000-000000000001",
+            **method,
+        }
+    }
+    response = assert_status(import_(alice, image["id"], body), 400)
+    assert response.json()["error"]["message"] == f"'{field}' must be a string."
+    assert alice.get(f"/v2/images/{image['id']}").json()["status"] == "queued"

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         checked = bad = 0
         for location in locations.order_by("image_id", "id"):
             checked += 1
-            problem = self.check(location)
+            problem = self.verify(location)
             if problem:
                 bad += 1
                 self.stdout.write(
@@ -36,7 +36,12 @@ class Command(BaseCommand):
         if bad:
             raise CommandError(f"{bad} stored copies do not match their image records")
 
-    def check(self, location) -> str:
+    def verify(self, location) -> str:
+        """What is wrong with one stored copy (empty: nothing).
+
+        Not named ``check``: that is BaseCommand.check, the system checks that run before
+        ``handle`` from the command line (``call_command`` skips them).
+        """
         image = location.image
         store = stores.get_store(location.store)
         if store is None:

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from catalog.identity.models import Project
 
@@ -12,10 +13,17 @@ class Command(BaseCommand):
         parser.add_argument("--description", default="")
 
     def handle(self, *args, name, id=None, description="", **options):
-        defaults = {"description": description}
-        if id:
-            defaults["id"] = id
-        project, created = Project.objects.get_or_create(name=name, defaults=defaults)
+        project = Project.objects.filter(name=name).first()
+        created = project is None
+        if created:
+            project = Project(name=name, description=description, **({"id": id} if id else {}))
+            # The model's rules (not blank, at most 64 characters, unique): an empty or a
+            # 300-character name was stored, or crashed on PostgreSQL.
+            try:
+                project.full_clean()
+            except ValidationError as exc:
+                raise CommandError("; ".join(exc.messages)) from None
+            project.save()
         self.stdout.write(project.id)
         if not created:
             self.stderr.write(f"project {name} already exists")

@@ -1,3 +1,5 @@
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.choices import Role
@@ -17,6 +19,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, password, project, role, staff, **options):
         target = find_project(project)
+        username_field = get_user_model()._meta.get_field("username")
+        try:
+            # Django's own username rules (the admin's): an empty name was accepted.
+            username_field.clean(username, None)
+        except ValidationError as exc:
+            raise CommandError(f"Invalid username {username!r}: {' '.join(exc.messages)}") from None
         user, created = services.ensure_user(username, password, is_staff=staff)
         services.assign_role(user, target, role)
         verb = "created" if created else "updated"

@@ -21,6 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, url, **options):
+        url = url.rstrip("/")  # the printed links below are the served ones (`make run`)
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write("An admin exists already; nothing to do.")
@@ -44,10 +45,10 @@ class Command(BaseCommand):
                 [
                     "",
                     "Demo admin created.",
-                    f"  Browser: http://127.0.0.1:8000/admin/  user: admin  password: {password}",
+                    f"  Browser: {url}/admin/  user: admin  password: {password}",
                     f"  API token (24 h): {raw}",
                     f"    export OS_TOKEN={raw}",
-                    '    curl -H "X-Auth-Token: $OS_TOKEN" http://127.0.0.1:8000/v2/images',
+                    f'    curl -H "X-Auth-Token: $OS_TOKEN" {url}/v2/images',
                     "  Another token later: .venv/bin/python manage.py issue_token admin --project admin",
                     *(
                         [
