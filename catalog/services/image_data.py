@@ -163,39 +163,40 @@ def upload_data(
     try:
         writer = store.begin(image.pk)
         received = receive_into(image, chunks, declared_size, budget, writer)
+        # Committed before the transaction below: an S3 commit is network work, and that
+        # transaction holds the locks that serialise the project's quota checks. Until its
+        # location is recorded the blob belongs to a saving image, which scrub_images spares.
+        blob = writer.commit()
     except BaseException as exc:
         if writer is not None:
             writer.abort()
         _restore_queued(image)
         if isinstance(exc, stores.StoreError):
+            # A store failure, at any step (a full disk at the final fsync too), is Glance's 503.
             logger.error("Upload of image %s to store %s failed: %s", image.pk, store.id, exc)
             raise ServiceUnavailable("The image store failed to save the data.") from exc
         raise
-    return _activate(image, store, writer, received)
+    return _activate(image, store, blob, received)
 
 
-def _activate(image: Image, store: stores.Store, writer, received: _Received) -> Image:
-    """Record the upload: re-check the quotas under the project lock (Glance re-checks after
-    the write too: concurrent uploads of one owner may each have passed the first check),
-    commit the blob and make the image active, all in one transaction."""
-    blob = None
+def _activate(image: Image, store: stores.Store, blob, received: _Received) -> Image:
+    """Record the upload in one short transaction: re-check the quotas under the project
+    lock (Glance re-checks after the write too: concurrent uploads of one owner may each have
+    passed the first check), make the image active and record the location. A refusal
+    discards the blob."""
     try:
         with transaction.atomic():
             fresh = _image_for_update(image.pk)
             if fresh is None or fresh.status != ImageStatus.SAVING:
                 raise InvalidTransition("The image left the saving status during the upload.")
             quotas.check_data_write_end(fresh.owner, fresh.pk, received.size, target=quotas.STORE)
-            blob = writer.commit()
             transition(fresh, ImageStatus.ACTIVE, **received.image_fields())
             ImageLocation.objects.create(
                 image=fresh, store=store.id, url=blob.url, metadata=blob.metadata
             )
             return fresh
     except BaseException as exc:
-        if blob is None:
-            writer.abort()
-        else:
-            discard_blob(store, blob.url)
+        discard_blob(store, blob.url)
         if isinstance(exc, InvalidTransition):
             raise _gone(image) from None
         _restore_queued(image)

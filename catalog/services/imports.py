@@ -383,9 +383,14 @@ def _write_to_stores(task: Task, image: Image, request, targets: list[str]) -> l
 
 
 def _complete(task: Task, image: Image, request, targets: list[str], written: list) -> None:
-    stored_in = []
+    """Commit the copies, then record them in one short transaction (an S3 commit is network
+    work, kept out of the transaction that holds the image and quota locks; until recorded,
+    the blobs belong to a locked import, which scrub_images spares)."""
     committed = []
     try:
+        for store, writer, _ in written:
+            committed.append((store, writer.commit()))
+        received = written[0][2]
         with transaction.atomic():
             fresh = Image.objects.select_for_update().filter(pk=image.pk, deleted=False).first()
             expected = (
@@ -393,23 +398,19 @@ def _complete(task: Task, image: Image, request, targets: list[str], written: li
             )
             if fresh is None or fresh.status != expected:
                 raise ImportFailed("The image changed while it was being imported.")
-            received = written[0][2]
             quotas.check_data_write_end(fresh.owner, fresh.pk, received.size, target=quotas.STORE)
-            for store, writer, _ in written:
-                blob = writer.commit()
-                committed.append((store, blob))
+            for store, blob in committed:
                 ImageLocation.objects.create(
                     image=fresh, store=store.id, url=blob.url, metadata=blob.metadata
                 )
-                stored_in.append(store.id)
             if request.method != "copy-image":
                 transition(fresh, ImageStatus.ACTIVE, **received.image_fields())
-            failed = task.input.get("failed_stores", [])
-            _release(fresh, targets, failed)
+            _release(fresh, targets, task.input.get("failed_stores", []))
+            stored_in = ", ".join(store.id for store, _ in committed)
             _finish_task(
                 task,
                 Task.Status.SUCCESS,
-                f"Imported {received.size // MiB} MiB to {', '.join(stored_in)}",
+                f"Imported {_describe_size(received.size)} to {stored_in}",
                 result={"image_id": fresh.pk},
             )
     except BaseException:
@@ -420,6 +421,10 @@ def _complete(task: Task, image: Image, request, targets: list[str], written: li
         raise
     if request.method != "copy-image":
         staging.discard(image.pk)
+
+
+def _describe_size(size: int) -> str:
+    return f"{size // MiB} MiB" if size >= MiB else f"{size} bytes"
 
 
 def _release(image: Image, targets: list[str], failed: list[str]) -> None:

@@ -453,3 +453,20 @@ def test_chunked_body_on_a_server_that_does_not_dechunk_is_411(alice):
     )
     assert "Content-Length" in response.json()["error"]["message"]
     assert Image.objects.get(pk=image["id"]).status == "queued"
+
+
+def test_a_store_failing_at_commit_is_503_and_nothing_is_kept(alice, monkeypatch, image_store_dir):
+    """A full disk at the final fsync or rename (or a failed S3 completion) is the store's
+    failure: 503 as Glance, the image queued again, nothing left behind."""
+    from catalog.stores import filesystem
+
+    def fail(self):
+        raise stores.StoreError("No space left on device")
+
+    image = raw_image(alice)
+    monkeypatch.setattr(filesystem.FileBlobWriter, "commit", fail)
+    response = assert_status(upload(alice, image["id"], b"d" * 100), 503)
+    assert "store failed" in response.json()["error"]["message"]
+    assert_queued_without_data(image["id"], image_store_dir)
+    monkeypatch.undo()
+    assert_status(upload(alice, image["id"], b"d" * 100), 204)
