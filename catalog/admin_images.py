@@ -8,6 +8,7 @@ API: actions call ``actions.deactivate``, ``images.update_image``, ``publication
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.html import format_html_join
 
@@ -233,7 +234,7 @@ class ImageAdmin(admin.ModelAdmin):
         """Edits are a patch through ``update_image``, with the admin's context."""
         ctx = admin_context(request)
         if ctx is None or not change:
-            raise PermissionError("Images are created through the API.")
+            raise PermissionDenied("Images are created through the API, by a user with a role.")
         replace = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
             image_service.update_image(ctx, obj.pk, patching.form_patch(replace))

@@ -65,11 +65,6 @@ class RangeNotSatisfiable(CatalogError):
     default_message = "Invalid Range header."
 
 
-class HeaderFieldsTooLarge(CatalogError):
-    status_code = 431
-    default_message = "Request header fields too large."
-
-
 class ServiceUnavailable(CatalogError):
     status_code = 503
     default_message = "The service is unavailable."

@@ -10,7 +10,7 @@ import http.client
 import socket
 import ssl
 from collections.abc import Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from . import urlsafety
 from .urlsafety import CheckedURL, FetchPolicy
@@ -19,6 +19,13 @@ REDIRECT_CODES = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
 CHUNK_SIZE = 1024 * 1024
 USER_AGENT = "Vitrine-web-download/1"
+
+
+def shown(url: str) -> str:
+    """A URL as messages and task records show it: without its query string, which may carry
+    credentials (pre-signed URLs)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, "", ""))
 
 
 class FetchError(Exception):
@@ -76,7 +83,7 @@ class Download:
         ):
             self.close()
             raise DownloadTooLarge(
-                f"The image at {self.url} is {self.content_length} bytes, over the limit of "
+                f"The image at {shown(self.url)} is {self.content_length} bytes, over the limit of "
                 f"{max_bytes} bytes."
             )
 
@@ -88,21 +95,21 @@ class Download:
                     chunk = self.response.read(size)
                 except (OSError, http.client.HTTPException) as exc:
                     raise FetchError(
-                        f"Reading {self.url} failed after {received} bytes: {exc}"
+                        f"Reading {shown(self.url)} failed after {received} bytes: {exc}"
                     ) from exc
                 if not chunk:
                     break
                 received += len(chunk)
                 if self.max_bytes is not None and received > self.max_bytes:
                     raise DownloadTooLarge(
-                        f"The image at {self.url} is over the limit of {self.max_bytes} bytes."
+                        f"The image at {shown(self.url)} is over the limit of {self.max_bytes} bytes."
                     )
                 yield chunk
         finally:
             self.close()
         if self.content_length is not None and received != self.content_length:
             raise FetchError(
-                f"The download of {self.url} ended after {received} of {self.content_length} bytes."
+                f"The download of {shown(self.url)} ended after {received} of {self.content_length} bytes."
             )
 
     def close(self):
@@ -123,7 +130,7 @@ def _request(checked: CheckedURL, timeout: float, context, headers: dict | None 
         return connection, connection.getresponse()
     except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
         connection.close()
-        raise FetchError(f"Could not fetch {checked.url}: {exc}") from exc
+        raise FetchError(f"Could not fetch {shown(checked.url)}: {exc}") from exc
 
 
 def open_url(
@@ -153,11 +160,11 @@ def open_url(
             location = response.getheader("Location")
             connection.close()
             if not location:
-                raise FetchError(f"{current} redirects without a Location.")
+                raise FetchError(f"{shown(current)} redirects without a Location.")
             current = urljoin(current, location)
             continue
         if response.status != 200:
             connection.close()
-            raise FetchError(f"{current} answered {response.status} {response.reason}.")
+            raise FetchError(f"{shown(current)} answered {response.status} {response.reason}.")
         return Download(connection, response, checked, max_bytes)
-    raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times.")
+    raise FetchError(f"{shown(url)} redirects more than {MAX_REDIRECTS} times.")

@@ -1,12 +1,15 @@
 """Read helpers shared by the API, the UI and the services."""
 
+from datetime import UTC, datetime
+
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from . import policy
 from .context import RequestContext
-from .exceptions import NotFound
-from .models import Image, ImageLocation, ImageProperty, ImageTag
+from .exceptions import BadRequest, NotFound
+from .models import Image, ImageLocation, ImageProperty, ImageTag, Task
 
 
 def locations_shown() -> bool:
@@ -64,3 +67,46 @@ def get_visible_image(
         raise NotFound(message)
     policy.enforce_image(ctx, rule, image, message)
     return image
+
+
+# --- Tasks (/v2/tasks) ------------------------------------------------------------------------
+
+TASK_SORT_KEYS = ("id", "type", "status", "created_at", "updated_at", "expires_at")
+# expires_at is null until a task ends: such tasks sort as the oldest, on every database.
+_NO_EXPIRY = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def task_page(params) -> tuple[list, int]:
+    """A page of tasks for ``GET /v2/tasks`` (filters, sort, keyset marker) and its limit."""
+    from . import listing
+
+    listing.check_query_text(params)
+    tasks = Task.objects.all()
+    status, kind = params.get("status"), params.get("type")
+    if status is not None:
+        if status not in Task.Status.values:
+            raise BadRequest(f"Invalid status value: {status}")
+        tasks = tasks.filter(status=status)
+    if kind is not None:
+        tasks = tasks.filter(type=kind)
+    sort_key, sort_dir = params.get("sort_key", "created_at"), params.get("sort_dir", "desc")
+    if sort_key not in TASK_SORT_KEYS:
+        raise BadRequest(f"Invalid sort key: {sort_key}")
+    if sort_dir not in ("asc", "desc"):
+        raise BadRequest(f"Invalid sort direction: {sort_dir}")
+    key = Coalesce(sort_key, Value(_NO_EXPIRY)) if sort_key == "expires_at" else F(sort_key)
+    tasks = tasks.annotate(sort_value=key)
+    prefix = "-" if sort_dir == "desc" else ""
+    tasks = tasks.order_by(f"{prefix}sort_value", f"{prefix}id")
+    marker = params.get("marker")
+    if marker is not None:
+        row = tasks.filter(pk=marker).values("sort_value", "id").first()
+        if row is None:
+            raise BadRequest(f"Invalid marker: {marker}")
+        op = "lt" if sort_dir == "desc" else "gt"
+        tasks = tasks.filter(
+            Q(**{f"sort_value__{op}": row["sort_value"]})
+            | Q(sort_value=row["sort_value"], **{f"id__{op}": row["id"]})
+        )
+    limit = listing.parse_limit(params.get("limit"), default=25, maximum=1000)
+    return list(tasks[:limit]), limit

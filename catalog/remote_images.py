@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .exceptions import BadRequest, Conflict
+from . import domain
+from . import properties as props
+from .choices import ContainerFormat, DiskFormat
+from .exceptions import BadRequest, CatalogError, Conflict
 from .fetch import FetchError, open_url
 
 # Properties copied from the remote image (Glance's [glance_download_properties]).
@@ -54,13 +57,37 @@ def image_endpoint(region: str, interface: str, user_token: str) -> str:
     return url.removesuffix("/v2")
 
 
-def _copied(properties: dict) -> dict[str, str]:
+def _copied(record: dict) -> dict[str, str]:
+    """The remote properties Glance copies, held to the rules a create would apply here
+    (the other region is another site: its data is input like any other)."""
     prefixes = tuple(settings.CATALOG_GLANCE_DOWNLOAD_PROPERTIES)
-    return {
+    copied = {
         k: v
-        for k, v in properties.items()
-        if isinstance(v, str) and k.startswith(prefixes) and not k.startswith("os_glance")
+        for k, v in record.items()
+        if isinstance(k, str)
+        and k.startswith(prefixes)
+        and not props.is_base_attribute(k)
+        and not props.is_reserved_name(k)
     }
+    try:
+        for key, value in copied.items():
+            domain.check_custom_key(key)
+            if not isinstance(value, str):
+                raise BadRequest(f"Property {key} is not a string.")
+            domain.check_text(value, "Property values")
+        domain.check_quota("properties", len(copied), settings.CATALOG_IMAGE_PROPERTY_QUOTA)
+    except CatalogError as exc:
+        raise Conflict(
+            f"The remote image's properties cannot be kept here: {exc.message}"
+        ) from None
+    return copied
+
+
+def _format(record: dict, name: str, choices) -> str:
+    value = record.get(name)
+    if value not in choices:
+        raise Conflict(f"The remote image's {name} {value!r} is not one this site accepts.")
+    return value
 
 
 def fetch_record(endpoint: str, image_id: str, user_token: str) -> RemoteImage:
@@ -84,8 +111,8 @@ def fetch_record(endpoint: str, image_id: str, user_token: str) -> RemoteImage:
         raise Conflict(f"Remote image {image_id} is {record.get('status')}, not active.")
     return RemoteImage(
         file_url=f"{endpoint}/v2/images/{image_id}/file",
-        disk_format=record.get("disk_format"),
-        container_format=record.get("container_format"),
+        disk_format=_format(record, "disk_format", DiskFormat.values),
+        container_format=_format(record, "container_format", ContainerFormat.values),
         properties=_copied(record),
         size=record.get("size") if isinstance(record.get("size"), int) else None,
     )

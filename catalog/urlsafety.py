@@ -118,8 +118,12 @@ def _address_problem(address: str, policy: FetchPolicy) -> str | None:
         return "multicast address"
     if ip.is_reserved:
         return "reserved address"
-    if ip.is_private and not policy.allow_private:
-        return "private address"
+    if ip.is_private:
+        return None if policy.allow_private else "private address"
+    if not ip.is_global:
+        # Shared (carrier-grade NAT, 100.64.0.0/10: some clouds' metadata service),
+        # benchmarking and documentation ranges: reachable only inside some network.
+        return "non-public address"
     return None
 
 

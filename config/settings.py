@@ -36,7 +36,7 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false).")
 
 
-def env_int(name: str, default: int, minimum: int | None = None) -> int:
+def env_int(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -46,6 +46,8 @@ def env_int(name: str, default: int, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at most {maximum}.")
     return value
 
 
@@ -239,6 +241,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# Messages live in the session, not in a cookie: the admin shows a newly issued token once.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_URL = "ui:login"
 
 # --- Django REST framework ---------------------------------------------------------------
@@ -295,7 +299,8 @@ CATALOG_STORE_DIR = Path(env_str("CATALOG_STORE_DIR", str(VAR_DIR / "images")))
 # Where PUT /stage and web-download put data before an import task stores it.
 CATALOG_STAGING_DIR = Path(env_str("CATALOG_STAGING_DIR", str(VAR_DIR / "staging")))
 CATALOG_TOKEN_TTL = env_int("CATALOG_TOKEN_TTL", 3600, minimum=60)
-CATALOG_MAX_REQUEST_ID_LENGTH = env_int("CATALOG_MAX_REQUEST_ID_LENGTH", 64, minimum=8)
+# At most 76: with its "req-" prefix a request id must fit the task record's 80 characters.
+CATALOG_MAX_REQUEST_ID_LENGTH = env_int("CATALOG_MAX_REQUEST_ID_LENGTH", 64, minimum=8, maximum=76)
 # Glance's image_property_quota / image_tag_quota / image_member_quota; negative = unlimited.
 CATALOG_IMAGE_PROPERTY_QUOTA = env_int("CATALOG_IMAGE_PROPERTY_QUOTA", 128)
 CATALOG_IMAGE_TAG_QUOTA = env_int("CATALOG_IMAGE_TAG_QUOTA", 128)

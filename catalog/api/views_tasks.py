@@ -1,11 +1,10 @@
 """Task routes: ``/v2/tasks`` (admin-only, as Glance) and ``/v2/images/{id}/tasks``."""
 
-from django.db.models import Q
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
-from catalog import listing, policy, queries
-from catalog.exceptions import BadRequest, NotFound
+from catalog import policy, queries
+from catalog.exceptions import NotFound
 from catalog.models import Task
 from catalog.schemas import task_schema
 
@@ -13,7 +12,6 @@ from . import openapi
 from .base import CatalogAPIView
 from .serializers import isotime
 
-TASK_SORT_KEYS = ("id", "type", "status", "created_at", "updated_at", "expires_at")
 STUB_KEYS = (
     "id",
     "type",
@@ -99,28 +97,7 @@ class TaskListView(CatalogAPIView):
     def get(self, request):
         policy.enforce(self.ctx, "tasks_api_access")
         params = request.query_params
-        listing.check_query_text(params)
-        tasks = Task.objects.all()
-        status, kind = params.get("status"), params.get("type")
-        if status is not None:
-            if status not in Task.Status.values:
-                raise BadRequest(f"Invalid status value: {status}")
-            tasks = tasks.filter(status=status)
-        if kind is not None:
-            tasks = tasks.filter(type=kind)
-        sort_key = params.get("sort_key", "created_at")
-        sort_dir = params.get("sort_dir", "desc")
-        if sort_key not in TASK_SORT_KEYS:
-            raise BadRequest(f"Invalid sort key: {sort_key}")
-        if sort_dir not in ("asc", "desc"):
-            raise BadRequest(f"Invalid sort direction: {sort_dir}")
-        prefix = "-" if sort_dir == "desc" else ""
-        tasks = tasks.order_by(f"{prefix}{sort_key}", f"{prefix}id")
-        limit = listing.parse_limit(params.get("limit"), default=25, maximum=1000)
-        marker = params.get("marker")
-        if marker is not None:
-            tasks = _after_marker(tasks, marker, sort_key, sort_dir)
-        page = list(tasks[:limit])
+        page, limit = queries.task_page(params)
         body = {"tasks": [{k: serialize_task(t)[k] for k in STUB_KEYS} for t in page]}
         body["first"] = "/v2/tasks"
         body["schema"] = "/v2/schemas/tasks"
@@ -129,17 +106,6 @@ class TaskListView(CatalogAPIView):
             query["marker"] = page[-1].id
             body["next"] = f"/v2/tasks?{query.urlencode()}"
         return JsonResponse(body)
-
-
-def _after_marker(tasks, marker: str, sort_key: str, sort_dir: str):
-    row = Task.objects.filter(pk=marker).values(sort_key, "id").first()
-    if row is None:
-        raise BadRequest(f"Invalid marker: {marker}")
-    op = "lt" if sort_dir == "desc" else "gt"
-    return tasks.filter(
-        Q(**{f"{sort_key}__{op}": row[sort_key]})
-        | Q(**{sort_key: row[sort_key], f"id__{op}": row["id"]})
-    )
 
 
 class TaskDetailView(CatalogAPIView):

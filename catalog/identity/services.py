@@ -67,11 +67,6 @@ def issue_token(
     return raw, token
 
 
-def revoke_token(raw: str) -> bool:
-    deleted, _ = Token.objects.filter(key_hash=hash_token(raw)).delete()
-    return bool(deleted)
-
-
 def context_for(user, project: Project | None, request_id: str = "") -> RequestContext | None:
     """The context of ``user`` acting in ``project``; None when the user has no role there."""
     roles = project_roles(user, project) if project is not None else set()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from catalog import domain, queries, quotas, staging, stores, streams
+from catalog import domain, import_rules, queries, quotas, staging, stores, streams
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.exceptions import (
@@ -23,7 +23,6 @@ from catalog.exceptions import (
     Forbidden,
     Gone,
     InvalidTransition,
-    NotFound,
     ServiceUnavailable,
 )
 from catalog.inspection import FormatWatch
@@ -226,7 +225,7 @@ def stage_data(
     its staged size, and stays there until ``POST /import``.
     """
     if "glance-direct" not in settings.CATALOG_ENABLED_IMPORT_METHODS:
-        raise NotFound("'glance-direct' method is not available at this site.")
+        raise import_rules.method_not_available("glance-direct")
     with transaction.atomic():
         image = lock_image_for(
             ctx, image_id, "modify_image", not_found=f"No image found with ID {image_id}"

@@ -167,10 +167,7 @@ def _remote_image(ctx: RequestContext, request) -> RemoteImage:
     endpoint = remote_images.image_endpoint(
         request.glance_region, request.glance_service_interface, ctx.auth_token
     )
-    remote = remote_images.fetch_record(endpoint, request.glance_image_id, ctx.auth_token)
-    if not (remote.disk_format and remote.container_format):
-        raise Conflict("The remote image has no disk_format or container_format.")
-    return remote
+    return remote_images.fetch_record(endpoint, request.glance_image_id, ctx.auth_token)
 
 
 def _adopt_remote_metadata(image: Image, remote: RemoteImage) -> None:
@@ -505,6 +502,9 @@ def recover_interrupted_imports(now=None) -> dict[str, int]:
                 transaction.on_commit(lambda t=task.pk: enqueue(t))
                 counts["restarted"] += 1
                 continue
+            # Claimed while locked, so that a second recoverer skips it.
+            task.status = Task.Status.FAILURE
+            task.save(update_fields=["status"])
         _fail(
             task,
             image,

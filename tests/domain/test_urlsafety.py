@@ -63,6 +63,8 @@ def test_public_ipv4_and_ipv6_literals_pass():
         ("http://0.0.0.0/x", "unspecified"),
         ("http://224.0.0.1/x", "multicast"),
         ("http://10.0.0.1/x", "private"),
+        ("http://100.100.100.200/latest/meta-data", "non-public address"),
+        ("http://198.18.0.1/x", "private address"),
         ("http://192.168.1.1/x", "private"),
         ("http://private.test/x", "private"),
         ("http://mixed.test/x", "10.1.2.3: private"),

@@ -152,3 +152,9 @@ def test_credentials_go_to_the_origin_only(server):
         resolver=resolver,
     )
     assert read_all(other) == b"-", f"the token leaked to mirror.test:{port}"
+
+
+def test_messages_never_show_a_query_string(server):
+    with pytest.raises(FetchError) as caught:
+        open_url(f"{server}/missing?X-Amz-Signature=secret", max_bytes=None, policy=OPEN)
+    assert "secret" not in str(caught.value) and "/missing" in str(caught.value)

@@ -304,3 +304,19 @@ def test_glance_download_fields_of_the_wrong_type_are_400(alice, settings, metho
     response = assert_status(import_(alice, image["id"], body), 400)
     assert response.json()["error"]["message"] == f"'{field}' must be a string."
     assert alice.get(f"/v2/images/{image['id']}").json()["status"] == "queued"
+
+
+def test_tasks_can_be_paged_by_a_key_that_is_null(admin, alice):
+    """expires_at is null until a task ends: paging by it must not fail on those tasks."""
+    from django.utils import timezone
+
+    for ended in (None, timezone.now(), None):
+        Task.objects.create(owner=alice.project_id, expires_at=ended)
+    seen = []
+    path = "/v2/tasks?sort_key=expires_at&sort_dir=asc&limit=1"
+    while path:
+        page = assert_status(admin.get(path), 200).json()
+        seen += [t["id"] for t in page["tasks"]]
+        path = page.get("next")
+    assert sorted(seen) == sorted(Task.objects.values_list("pk", flat=True))
+    assert len(seen) == 3
