@@ -20,7 +20,11 @@ def parse_new_member(body) -> str:
         raise BadRequest('Expected a member in the form: {"member": "image_id"}')
     if "member" not in body:
         raise BadRequest("Member to be added not specified")
-    member_id = body["member"]
+    return check_member_id(body["member"])
+
+
+def check_member_id(member_id) -> str:
+    """A member id as it may be stored (the members service checks every id it is given)."""
     if member_id is None or member_id == "":
         raise BadRequest("Member can't be empty")
     # Glance stores whatever it is given (a number, a list: then a 500); only text is an id.

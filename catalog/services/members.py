@@ -69,6 +69,7 @@ def add_member(ctx: RequestContext, image_id: str, member_id: str) -> ImageMembe
 
     A previously removed membership row is reused, as Glance does.
     """
+    member_id = sharing.check_member_id(member_id)
     with transaction.atomic():
         # The lock serialises concurrent adds, so the member quota cannot be overrun.
         image = _image_for(ctx, image_id, "add_member", lock=True)

@@ -100,3 +100,21 @@ def test_admins_see_every_project(admin_web, project_a, project_b):
     html = admin_web.get("/catalog/usage/").content.decode()
     assert "project-a" in html and "project-b" in html
     assert_status(admin_web.get(f"/catalog/usage/{project_b.id}/chart.png"), 200)
+
+
+def test_an_unstorable_project_id_is_a_form_error(alice_web, shared_image):
+    url = f"/catalog/images/{shared_image['id']}/share/"
+    for project in ("x" * 300, "a\x00b", "snake \U0001f40d"):
+        assert_status(alice_web.post(url, {"project": project}), 400)
+    assert not ImageMember.objects.exists()
+
+
+def test_the_members_service_checks_every_id_it_is_given(alice, shared_image):
+    from catalog.context import RequestContext, expand_roles
+    from catalog.exceptions import BadRequest
+    from catalog.services import members
+
+    ctx = RequestContext(user_id="u", project_id=alice.project_id, roles=expand_roles(["member"]))
+    for bad in ("", "a\x00b", "x" * 300, 42):
+        with pytest.raises(BadRequest):
+            members.add_member(ctx, shared_image["id"], bad)
