@@ -71,6 +71,14 @@ def get_visible_image(
 
 # --- Tasks (/v2/tasks) ------------------------------------------------------------------------
 
+
+def tasks_of_image(ctx: RequestContext, image_id: str) -> QuerySet:
+    """The tasks of an image the caller may see (its own project's, or all for admins),
+    newest first (``GET /v2/images/{id}/tasks`` and the image page)."""
+    tasks = Task.objects.filter(image_id=image_id).order_by("-created_at", "-id")
+    return tasks if ctx.is_admin else tasks.filter(owner=ctx.project_id)
+
+
 TASK_SORT_KEYS = ("id", "type", "status", "created_at", "updated_at", "expires_at")
 # expires_at is null until a task ends: such tasks sort as the oldest, on every database.
 _NO_EXPIRY = datetime(1970, 1, 1, tzinfo=UTC)

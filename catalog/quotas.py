@@ -46,7 +46,9 @@ staging area (stage, the download step of web-download and glance-download)::
 On ``QuotaExceeded`` (a 413) the caller removes what it wrote and puts the image back as it
 was. ``check_data_write_start`` refuses a new write when the project already has
 ``image_count_uploading`` writes in progress, or when the declared size does not fit;
-``check_written`` stops a stream at the first chunk that passes the budget known at the start;
+``check_written`` stops a stream at the first chunk that passes the budget known at the start
+(the upload and stage paths give the budget to ``streams.SizeGuard`` instead, which does the
+same with Glance's words; web-download gives it to the fetcher as its byte cap);
 ``check_data_write_end`` re-checks with the usage committed by other writes in the meantime,
 under a per-project lock held until the caller's transaction commits. So two concurrent uploads
 racing for the last bytes cannot both commit: the committed usage never exceeds the limit, and

@@ -80,9 +80,7 @@ class ImageTasksView(CatalogAPIView):
     )
     def get(self, request, image_id):
         queries.get_visible_image(self.ctx, image_id)
-        tasks = Task.objects.filter(image_id=image_id)
-        if not self.ctx.is_admin:
-            tasks = tasks.filter(owner=self.ctx.project_id)
+        tasks = queries.tasks_of_image(self.ctx, image_id)
         return JsonResponse({"tasks": [serialize_task(t) for t in tasks]})
 
 

@@ -116,7 +116,7 @@ class _Received:
 def receive_into(image: Image, chunks: Iterable[bytes], declared_size, budget, writer) -> _Received:
     """Stream the body into ``writer`` with every check (the blob is not committed yet)."""
     # The guard stops the stream at the first chunk past the size cap or the quota budget
-    # known at the start (quotas.check_written's job, with Glance's wording).
+    # known at the start (what quotas.check_written does, here with Glance's wording).
     guard = streams.SizeGuard(declared_size, cap=settings.CATALOG_IMAGE_SIZE_CAP, remaining=budget)
     watch = FormatWatch(
         image.disk_format,

@@ -12,7 +12,7 @@ from catalog import properties as props
 from catalog.api.serializers import serialize_image
 from catalog.exceptions import CatalogError, NotFound
 from catalog.identity.models import Project
-from catalog.models import ImageLocation, Task
+from catalog.models import ImageLocation
 from catalog.services import actions, imports, members, publication
 from catalog.services import images as image_service
 
@@ -112,9 +112,7 @@ def detail_context(ctx, image, **extra) -> dict:
     shared_rows = []
     if image.visibility == "shared" and may(ctx, "get_members", image):
         shared_rows = members.list_members(ctx, image.pk)
-    tasks = Task.objects.filter(image_id=image.pk)
-    if not ctx.is_admin:
-        tasks = tasks.filter(owner=ctx.project_id)
+    tasks = queries.tasks_of_image(ctx, image.pk)
     names = project_names([image.owner, *(m.member for m in shared_rows)])
     can_edit = may(ctx, "modify_image", image)
     return {
