@@ -239,7 +239,19 @@ class ImageAdmin(admin.ModelAdmin):
         try:
             image_service.update_image(ctx, obj.pk, patching.form_patch(replace))
         except CatalogError as exc:
+            request.catalog_refused = True
             self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
+
+    # A refused edit is neither "changed successfully" nor a change in the admin's history.
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(request, "catalog_refused", False):
+            return
+        super().message_user(request, message, level, *args, **kwargs)
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "catalog_refused", False):
+            return super().log_change(request, obj, message)
+        return None
 
     @admin.action(description="Deactivate selected images")
     def deactivate(self, request, queryset):

@@ -94,6 +94,28 @@ def test_edit_in_the_admin_is_a_patch(admin_web, image):
     assert saved.tag_list == ["demo"]
 
 
+def test_a_refused_edit_says_so_and_leaves_no_history(admin_web, alice, image):
+    from django.contrib.admin.models import LogEntry
+
+    url = f"{CHANGELIST}{image['id']}/change/"
+    data = {
+        "name": "snake \U0001f40d",  # 4-byte text: the service refuses it (400)
+        "visibility": "shared",
+        "min_disk": 0,
+        "min_ram": 0,
+        **{
+            f"{prefix}-{key}": value
+            for prefix in ("tags", "properties", "members")
+            for key, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0))
+        },
+    }
+    data.update({"tags-INITIAL_FORMS": 1, "properties-INITIAL_FORMS": 1})
+    html = admin_web.post(url, data, follow=True).content.decode()
+    assert "Not saved:" in html and "was changed successfully" not in html
+    assert Image.objects.get(pk=image["id"]).name == "cirros"
+    assert not LogEntry.objects.filter(object_id=image["id"]).exists()
+
+
 def test_no_add_and_no_raw_delete(admin_web, image):
     assert_status(admin_web.get(f"{CHANGELIST}add/"), 403)
     assert_status(admin_web.get(f"{CHANGELIST}{image['id']}/delete/"), 403)
