@@ -21,8 +21,9 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from catalog.context import RequestContext, expand_roles
-from catalog.exceptions import ServiceUnavailable, Unauthorized
+from catalog.exceptions import CatalogError, ServiceUnavailable, Unauthorized
 
+from . import services
 from .models import Project
 
 logger = logging.getLogger("catalog.identity")
@@ -170,13 +171,13 @@ def record_project(identity: dict) -> None:
         name = f"{name} ({project_id[:8]})"
     try:
         with transaction.atomic():
-            Project.objects.create(
-                id=project_id,
-                name=name,
+            services.ensure_project(
+                name,
+                project_id=project_id,
                 domain_id=identity["domain_id"][:64],
                 description="Recorded from Keystone when first seen.",
             )
-    except IntegrityError:
+    except (IntegrityError, CatalogError):
         pass  # recorded meanwhile by a concurrent request
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -138,6 +139,23 @@ def ensure_user(username: str, password: str | None = None, **extra):
             user.set_unusable_password()
         user.save()
     return user, created
+
+
+def ensure_project(name: str, *, project_id: str | None = None, description: str = "", **extra):
+    """The project named ``name``, created (and checked against the model's rules: not blank,
+    at most 64 characters, unique) when missing; returns (project, created)."""
+    project = Project.objects.filter(name=name).first()
+    if project is not None:
+        return project, False
+    project = Project(
+        name=name, description=description, **({"id": project_id} if project_id else {}), **extra
+    )
+    try:
+        project.full_clean()
+    except ValidationError as exc:
+        raise BadRequest("; ".join(exc.messages)) from None
+    project.save(force_insert=True)
+    return project, True
 
 
 @transaction.atomic

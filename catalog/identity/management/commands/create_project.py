@@ -1,7 +1,7 @@
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.identity.models import Project
+from catalog.exceptions import CatalogError
+from catalog.identity import services
 
 
 class Command(BaseCommand):
@@ -13,17 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("--description", default="")
 
     def handle(self, *args, name, id=None, description="", **options):
-        project = Project.objects.filter(name=name).first()
-        created = project is None
-        if created:
-            project = Project(name=name, description=description, **({"id": id} if id else {}))
-            # The model's rules (not blank, at most 64 characters, unique): an empty or a
-            # 300-character name was stored, or crashed on PostgreSQL.
-            try:
-                project.full_clean()
-            except ValidationError as exc:
-                raise CommandError("; ".join(exc.messages)) from None
-            project.save()
+        try:
+            project, created = services.ensure_project(name, project_id=id, description=description)
+        except CatalogError as exc:
+            raise CommandError(exc.message) from None
         self.stdout.write(project.id)
         if not created:
             self.stderr.write(f"project {name} already exists")

@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand
 
 from catalog.choices import Role
 from catalog.identity import clouds_yaml, services
-from catalog.identity.models import Project
 
 
 class Command(BaseCommand):
@@ -30,7 +29,7 @@ class Command(BaseCommand):
             )
             return
         password = secrets.token_urlsafe(12)
-        project, _ = Project.objects.get_or_create(name="admin")
+        project, _ = services.ensure_project("admin")
         user = User.objects.create_superuser("admin", password=password)
         services.assign_role(user, project, Role.ADMIN)
         raw, token = services.issue_token(user, project, ttl=86400, description="demo")
