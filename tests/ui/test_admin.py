@@ -16,6 +16,16 @@ def image(alice):
     )
 
 
+def change_form(**fields) -> dict:
+    """An image change form as the admin posts it (the read-only inlines send no rows)."""
+    management = {
+        f"{prefix}-{key}": 0
+        for prefix in ("tags", "properties", "members")
+        for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+    }
+    return {**fields, **management, "tags-INITIAL_FORMS": 1, "properties-INITIAL_FORMS": 1}
+
+
 def act(client, action, *ids, url=CHANGELIST, follow=True):
     return client.post(url, {"action": action, "_selected_action": list(ids)}, follow=follow)
 
@@ -75,18 +85,7 @@ def test_approve_publication(admin_web, alice, image):
 
 def test_edit_in_the_admin_is_a_patch(admin_web, image):
     url = f"{CHANGELIST}{image['id']}/change/"
-    data = {
-        "name": "renamed",
-        "visibility": "community",
-        "min_disk": 1,
-        "min_ram": 0,
-        **{
-            f"{prefix}-{key}": value
-            for prefix in ("tags", "properties", "members")
-            for key, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0))
-        },
-    }
-    data.update({"tags-INITIAL_FORMS": 1, "properties-INITIAL_FORMS": 1})
+    data = change_form(name="renamed", visibility="community", min_disk=1, min_ram=0)
     response = admin_web.post(url, data)
     assert_status(response, 302)
     saved = Image.objects.get(pk=image["id"])
@@ -98,18 +97,8 @@ def test_a_refused_edit_says_so_and_leaves_no_history(admin_web, alice, image):
     from django.contrib.admin.models import LogEntry
 
     url = f"{CHANGELIST}{image['id']}/change/"
-    data = {
-        "name": "snake \U0001f40d",  # 4-byte text: the service refuses it (400)
-        "visibility": "shared",
-        "min_disk": 0,
-        "min_ram": 0,
-        **{
-            f"{prefix}-{key}": value
-            for prefix in ("tags", "properties", "members")
-            for key, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0))
-        },
-    }
-    data.update({"tags-INITIAL_FORMS": 1, "properties-INITIAL_FORMS": 1})
+    # 4-byte text: the service refuses it (400).
+    data = change_form(name="snake \U0001f40d", visibility="shared", min_disk=0, min_ram=0)
     html = admin_web.post(url, data, follow=True).content.decode()
     assert "Not saved:" in html and "was changed successfully" not in html
     assert Image.objects.get(pk=image["id"]).name == "cirros"
