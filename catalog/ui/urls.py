@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import images, sharing, usage, views
+from . import images, publications, sharing, usage, views
 
 app_name = "ui"
 
@@ -23,6 +23,12 @@ urlpatterns = [
     path("images/<str:image_id>/decide/", sharing.decide, name="image-decide"),
     path("images/<str:image_id>/<str:action>/", images.image_action, name="image-action"),
     path("invitations/", sharing.invitations, name="invitations"),
+    path("publications/", publications.publications, name="publications"),
+    path(
+        "publications/<int:request_id>/decide/",
+        publications.decide_publication,
+        name="publication-decide",
+    ),
     path("usage/", usage.usage, name="usage"),
     path("usage/<str:project_id>/chart.png", usage.usage_chart, name="usage-chart"),
 ]

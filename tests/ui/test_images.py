@@ -239,6 +239,7 @@ def test_pages_have_no_inline_script_or_style(alice_web, alices_image):
         "/catalog/images/new/",
         "/catalog/invitations/",
         "/catalog/usage/",
+        "/catalog/publications/",
     ]
     for path in paths:
         response = assert_status(alice_web.get(path), 200)
