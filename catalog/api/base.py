@@ -14,13 +14,27 @@ def public_base_url(request) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
-def has_body(request) -> bool:
-    if request.META.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
-        return True
+def is_chunked(meta) -> bool:
+    """Whether the body comes in chunked framing (``Transfer-Encoding: gzip, chunked`` too)."""
+    return "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
+def body_length(meta) -> int | None:
+    """The declared body length; None for a chunked body (its length is unknown)."""
+    if is_chunked(meta):
+        return None
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+        length = int(meta.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return True
+        raise BadRequest("Invalid Content-Length header.") from None
+    if length < 0:
+        raise BadRequest("Invalid Content-Length header.")
+    return length
+
+
+def has_body(request) -> bool:
+    length = body_length(request.META)
+    return length is None or length > 0
 
 
 class CatalogAPIView(APIView):

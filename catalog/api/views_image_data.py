@@ -15,7 +15,7 @@ from catalog.exceptions import BadRequest, CatalogError, UnsupportedMediaType
 from catalog.services import image_data
 
 from . import openapi
-from .base import CatalogAPIView
+from .base import CatalogAPIView, body_length, is_chunked
 
 OCTET_STREAM = "application/octet-stream"
 
@@ -37,22 +37,6 @@ def declared_size(meta) -> int | None:
     if size < 0:
         raise BadRequest("Invalid or missing image size in request headers.")
     return size
-
-
-def is_chunked(meta) -> bool:
-    return "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
-
-
-def body_length(meta) -> int | None:
-    if is_chunked(meta):
-        return None
-    try:
-        length = int(meta.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise BadRequest("Invalid Content-Length header.") from None
-    if length < 0:
-        raise BadRequest("Invalid Content-Length header.")
-    return length
 
 
 def request_chunks(request):

@@ -263,3 +263,21 @@ def test_no_accept_header_is_ever_406(alice, anonymous, accept):
     download = assert_status(alice.get(f"/v2/images/{image['id']}/file", headers=headers), 200)
     assert b"".join(download.streaming_content) == b"some data"
     envelope(assert_status(alice.get("/v2/images/nope", headers=headers), 404))
+
+
+def test_one_rule_says_whether_a_request_has_a_body():
+    """Bodiless routes and data routes read the framing the same way (gzip, chunked too)."""
+    from django.test import RequestFactory
+
+    from catalog.api.base import body_length, has_body
+    from catalog.exceptions import BadRequest
+
+    factory = RequestFactory()
+    chunked = factory.get("/", headers={"Transfer-Encoding": "gzip, chunked"})
+    assert has_body(chunked) and body_length(chunked.META) is None
+    assert not has_body(factory.get("/"))
+    sized = factory.post("/", data=b"abc", content_type="application/octet-stream")
+    assert has_body(sized) and body_length(sized.META) == 3
+    bad = factory.get("/", CONTENT_LENGTH="-5")
+    with pytest.raises(BadRequest, match="Invalid Content-Length"):
+        has_body(bad)
