@@ -42,6 +42,14 @@ def is_lookup_id(value) -> bool:
     return isinstance(value, str) and len(value) <= 36 and "\x00" not in value
 
 
+def lock_live_image(image_id: str) -> Image | None:
+    """The live image row, locked until the transaction ends (call inside
+    ``transaction.atomic``); None when there is none or the id cannot be one."""
+    if not is_lookup_id(image_id):
+        return None
+    return Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
+
+
 def find_image(image_id: str, queryset: QuerySet | None = None) -> Image | None:
     """The live image with this id, or None. Malformed ids simply find nothing (Glance: 404)."""
     if not is_lookup_id(image_id):

@@ -33,10 +33,6 @@ from .images import lock_image_for, transition
 logger = logging.getLogger(__name__)
 
 
-def _image_for_update(image_id: str) -> Image | None:
-    return Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
-
-
 def choose_store(store_id: str | None) -> stores.Store:
     """The store an upload goes to. As in Glance, ``X-Image-Meta-Store`` counts only in
     multi-store mode; a single-store site ignores it."""
@@ -79,7 +75,7 @@ def _restore_queued(image: Image, writing_status: str = ImageStatus.SAVING) -> N
     """Put a failed write's image back to queued (clearing size and hashes)."""
     try:
         with transaction.atomic():
-            fresh = _image_for_update(image.pk)
+            fresh = queries.lock_live_image(image.pk)
             if fresh is not None and fresh.status == writing_status:
                 transition(fresh, ImageStatus.QUEUED)
                 return
@@ -185,7 +181,7 @@ def _activate(image: Image, store: stores.Store, blob, received: _Received) -> I
     discards the blob."""
     try:
         with transaction.atomic():
-            fresh = _image_for_update(image.pk)
+            fresh = queries.lock_live_image(image.pk)
             if fresh is None or fresh.status != ImageStatus.SAVING:
                 raise InvalidTransition("The image left the saving status during the upload.")
             quotas.check_data_write_end(fresh.owner, fresh.pk, received.size, target=quotas.STORE)
@@ -242,7 +238,7 @@ def stage_data(
         writer = store.begin(image.pk)
         received = receive_into(image, chunks, declared_size, budget, writer)
         with transaction.atomic():
-            fresh = _image_for_update(image.pk)
+            fresh = queries.lock_live_image(image.pk)
             if fresh is None or fresh.status != ImageStatus.UPLOADING:
                 raise InvalidTransition("The image left the uploading status while staging.")
             quotas.check_data_write_end(fresh.owner, fresh.pk, received.size, target=quotas.STAGING)

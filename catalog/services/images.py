@@ -74,11 +74,7 @@ def lock_image_for(
     """The live image, row-locked, once ``ctx`` passes ``rule`` on it (call inside
     ``transaction.atomic``). Invisible images are 404 ``not_found``; a refusal is 403, with
     ``forbidden`` as its message when given (Glance words some of these per route)."""
-    image = (
-        Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
-        if queries.is_lookup_id(image_id)
-        else None
-    )
+    image = queries.lock_live_image(image_id)
     if image is None:
         raise NotFound(not_found)
     try:

@@ -389,7 +389,7 @@ def _complete(task: Task, image: Image, request, targets: list[str], written: li
             committed.append((store, writer.commit()))
         received = written[0][2]
         with transaction.atomic():
-            fresh = Image.objects.select_for_update().filter(pk=image.pk, deleted=False).first()
+            fresh = queries.lock_live_image(image.pk)
             expected = (
                 ImageStatus.ACTIVE if request.method == "copy-image" else ImageStatus.IMPORTING
             )
@@ -451,11 +451,7 @@ def _finish_task(task: Task, status: str, message: str, result=None) -> None:
 def _fail(task: Task, image: Image | None, request, targets: list[str], message: str) -> None:
     """Fail the task cleanly: the image back as it was before the import, lock released."""
     with transaction.atomic():
-        fresh = (
-            Image.objects.select_for_update().filter(pk=image.pk, deleted=False).first()
-            if image is not None
-            else None
-        )
+        fresh = queries.lock_live_image(image.pk) if image is not None else None
         if fresh is not None:
             if fresh.status == ImageStatus.IMPORTING:
                 transition(fresh, ImageStatus.QUEUED)
