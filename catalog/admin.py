@@ -14,6 +14,26 @@ from catalog.services import publication
 from catalog.services import quotas as quota_service
 
 
+def run_on_each(
+    modeladmin, request, queryset, operation, done_message: str, noun: str = "selected item(s)"
+) -> None:
+    """Apply ``operation(ctx, item)`` to each selected row as the admin user, through the
+    services; each refusal is reported with the service's message."""
+    ctx = admin_context(request)
+    if ctx is None:
+        modeladmin.message_user(request, "You have no role in any project.", messages.ERROR)
+        return
+    done = 0
+    for item in queryset:
+        try:
+            operation(ctx, item)
+            done += 1
+        except CatalogError as exc:
+            modeladmin.message_user(request, f"{item}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{done} {noun} {done_message}.", messages.SUCCESS)
+
+
 def admin_context(request):
     """The request context of the admin user (their project's roles; superusers are admins)."""
     return identity.session_context(request, request.user)
@@ -145,19 +165,15 @@ class PublicationRequestAdmin(admin.ModelAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/catalog/publication_decision.html", context)
-        ctx = admin_context(request)
-        if ctx is None:
-            self.message_user(request, "You have no role in any project.", messages.ERROR)
-            return None
-        done = 0
-        for item in queryset:
-            try:
-                decide(ctx, item.pk, form.cleaned_data["reason"])
-                done += 1
-            except CatalogError as exc:
-                self.message_user(request, f"{item}: {exc.message}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} request(s) decided.", messages.SUCCESS)
+        reason = form.cleaned_data["reason"]
+        run_on_each(
+            self,
+            request,
+            queryset,
+            lambda ctx, item: decide(ctx, item.pk, reason),
+            "decided",
+            noun="request(s)",
+        )
         return None
 
 

@@ -13,14 +13,14 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils.html import format_html_join
 
 from catalog import patching
-from catalog.choices import MemberStatus, PublicationStatus
-from catalog.exceptions import CatalogError, Conflict
+from catalog.choices import MemberStatus
+from catalog.exceptions import CatalogError
 from catalog.identity.models import Project
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 from catalog.services import actions, members, publication
 from catalog.services import images as image_service
 
-from .admin import admin_context
+from .admin import admin_context, run_on_each
 
 GiB = 1024**3
 
@@ -117,25 +117,6 @@ COMPUTED_FIELDS = [
 ]
 
 
-def _run_on_each(modeladmin, request, queryset, operation, done_message: str) -> None:
-    """Apply ``operation(ctx, image)`` to each selected image, reporting each refusal."""
-    ctx = admin_context(request)
-    if ctx is None:
-        modeladmin.message_user(request, "You have no role in any project.", messages.ERROR)
-        return
-    done = 0
-    for image in queryset:
-        try:
-            operation(ctx, image)
-            done += 1
-        except CatalogError as exc:
-            modeladmin.message_user(request, f"{image}: {exc.message}", messages.ERROR)
-    if done:
-        modeladmin.message_user(
-            request, f"{done} selected item(s) {done_message}.", messages.SUCCESS
-        )
-
-
 def _set_protected(value: bool):
     def operation(ctx, image):
         image_service.update_image(ctx, image.pk, patching.form_patch({"protected": value}))
@@ -144,10 +125,7 @@ def _set_protected(value: bool):
 
 
 def _approve_pending(ctx, image):
-    pending = image.publication_requests.filter(status=PublicationStatus.PENDING).first()
-    if pending is None:
-        raise Conflict("There is no pending publication request.")
-    publication.approve(ctx, pending.pk)
+    publication.approve_pending_for_image(ctx, image.pk)
 
 
 @admin.register(Image)
@@ -255,31 +233,31 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Deactivate selected images")
     def deactivate(self, request, queryset):
-        _run_on_each(
+        run_on_each(
             self, request, queryset, lambda c, i: actions.deactivate(c, i.pk), "deactivated"
         )
 
     @admin.action(description="Reactivate selected images")
     def reactivate(self, request, queryset):
-        _run_on_each(
+        run_on_each(
             self, request, queryset, lambda c, i: actions.reactivate(c, i.pk), "reactivated"
         )
 
     @admin.action(description="Protect selected images")
     def protect(self, request, queryset):
-        _run_on_each(self, request, queryset, _set_protected(True), "protected")
+        run_on_each(self, request, queryset, _set_protected(True), "protected")
 
     @admin.action(description="Unprotect selected images")
     def unprotect(self, request, queryset):
-        _run_on_each(self, request, queryset, _set_protected(False), "unprotected")
+        run_on_each(self, request, queryset, _set_protected(False), "unprotected")
 
     @admin.action(description="Approve the pending publication requests (make public)")
     def approve_publication(self, request, queryset):
-        _run_on_each(self, request, queryset, _approve_pending, "published")
+        run_on_each(self, request, queryset, _approve_pending, "published")
 
     @admin.action(description="Delete selected images (protected images are refused)")
     def delete_images(self, request, queryset):
-        _run_on_each(
+        run_on_each(
             self, request, queryset, lambda c, i: image_service.delete_image(c, i.pk), "deleted"
         )
 
@@ -329,7 +307,7 @@ class ImageMemberAdmin(admin.ModelAdmin):
         return obj.member_project or obj.member
 
     def _apply(self, request, queryset, status):
-        _run_on_each(self, request, queryset, _decide(status), f"set to {status}")
+        run_on_each(self, request, queryset, _decide(status), f"set to {status}")
 
     @admin.action(description="Accept selected invitations")
     def accept(self, request, queryset):

@@ -104,6 +104,18 @@ def approve(ctx: RequestContext, request_id, reason: str = "") -> PublicationReq
     return _decide(ctx, request_id, PublicationStatus.APPROVED, reason, publish=True)
 
 
+def approve_pending_for_image(ctx: RequestContext, image_id: str, reason: str = ""):
+    """Approve the image's pending request (409 when it has none)."""
+    pending = (
+        PublicationRequest.objects.filter(image_id=image_id, status=PublicationStatus.PENDING)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pending is None:
+        raise Conflict("There is no pending publication request.")
+    return approve(ctx, pending, reason)
+
+
 def reject(ctx: RequestContext, request_id, reason: str) -> PublicationRequest:
     """Record a refusal; a reason is required so the owner learns why."""
     reason = check_note(reason, "The reason", required=True)

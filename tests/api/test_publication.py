@@ -247,3 +247,21 @@ def test_set_visibility_keeps_publishing_admin_only(alice, private_image):
     with pytest.raises(Forbidden):
         set_visibility(ctx(alice.project_id, "reader"), image_id, "private")
     assert Image.objects.get(pk=image_id).visibility == "public"
+
+
+def test_approving_an_images_pending_request_through_the_service(alice, admin):
+    from catalog.context import RequestContext, expand_roles
+    from catalog.exceptions import Conflict
+    from catalog.models import Image
+    from catalog.services import publication
+
+    image = alice.create_image(name="p")
+    ctx = RequestContext(
+        user_id="1", user_name="admin", project_id=None, roles=expand_roles(["admin"])
+    )
+    with pytest.raises(Conflict, match="no pending publication request"):
+        publication.approve_pending_for_image(ctx, image["id"])
+    response = alice.post(f"/v2/x-vitrine/images/{image['id']}/publication-requests", {})
+    assert response.status_code == 201
+    publication.approve_pending_for_image(ctx, image["id"])
+    assert Image.objects.get(pk=image["id"]).visibility == "public"
