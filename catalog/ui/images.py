@@ -3,6 +3,7 @@ web-download import, and the image actions. Every write is a service call with t
 session's context; refusals (CatalogError) are shown with their status code."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -203,7 +204,8 @@ def image_upload(request, ctx, image_id):
     URL the server imports (web-download)."""
     image = visible_image(ctx, image_id)
     if not may(ctx, "upload_image", image):
-        raise Http404("No such image.")
+        # Visible but not writable: a refusal with the API's words, not a "no such image".
+        raise PermissionDenied(f"Not allowed to upload image data for image {image.pk}")
     form = ImportForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -193,8 +193,10 @@ def test_web_download_form_refuses_unsafe_urls(alice_web, alices_image):
     assert Image.objects.get(pk=alices_image["id"]).status == "queued"
 
 
-def test_upload_page_of_an_image_that_cannot_be_written(bob_web, alices_image):
-    page(bob_web, f"/catalog/images/{alices_image['id']}/upload/", 404)
+def test_upload_page_of_an_image_that_cannot_be_written(bob_web, carol_web, alices_image):
+    page(bob_web, f"/catalog/images/{alices_image['id']}/upload/", 404)  # invisible to bob
+    # carol, a reader of the owner project, sees the image but may not write it (as the API).
+    page(carol_web, f"/catalog/images/{alices_image['id']}/upload/", 403)
 
 
 def test_actions_deactivate_delete_and_request_publication(alice_web, alice, alices_image):
