@@ -6,7 +6,7 @@ class CatalogConfig(AppConfig):
     verbose_name = "Image catalog"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
-        from .planner import connect_planner_upkeep
+        from catalog import checks  # noqa: F401  (registers the system checks)
+        from catalog.reads.planner import connect_planner_upkeep
 
         connect_planner_upkeep()

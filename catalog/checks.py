@@ -57,7 +57,7 @@ def image_store_configuration(app_configs, **kwargs):
     from django.core.checks import Error
     from django.core.exceptions import ImproperlyConfigured
 
-    from catalog import stores
+    from catalog.data import stores
 
     try:
         stores.default_store()
@@ -82,7 +82,7 @@ def exposed_store_locations(app_configs, **kwargs):
 
 @register()
 def conversion_tools(app_configs, **kwargs):
-    from catalog import conversion
+    from catalog.data import conversion
 
     if settings.CATALOG_IMPORT_CONVERT_TO and not conversion.available():
         return [

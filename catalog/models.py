@@ -5,7 +5,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from .choices import (
+from catalog.choices import (
     ContainerFormat,
     DiskFormat,
     ImageStatus,
@@ -170,7 +170,7 @@ class Task(models.Model):
     result = models.JSONField(null=True, blank=True)
     message = models.TextField(blank=True, default="")
     # A credential the worker needs (the user's token, for glance-download), sealed with
-    # catalog.sealed and wiped when the task ends; never shown.
+    # catalog.data.sealed and wiped when the task ends; never shown.
     secret = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -190,7 +190,7 @@ class ProjectQuota(models.Model):
 
     Keyed by the project id as images carry it (``Image.owner``), not by a foreign key: with
     an external Keystone the projects are not rows of this database. The row is also the
-    lock that serialises a project's quota checks (``catalog.quotas.lock_project``), so a
+    lock that serialises a project's quota checks (``catalog.services.quotas.lock_project``), so a
     row with no override exists for every project that has written images.
     """
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .choices import ImageStatus, Visibility
-from .context import RequestContext
-from .exceptions import Forbidden, NotFound
+from catalog.choices import ImageStatus, Visibility
+from catalog.context import RequestContext
+from catalog.exceptions import Forbidden, NotFound
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def enforce(ctx: RequestContext, rule: str, target: Target | None = None) -> Non
 
 
 def _member_row(ctx: RequestContext):
-    from .models import ImageMember
+    from catalog.models import ImageMember
 
     return ImageMember.objects.filter(image=OuterRef("pk"), member=ctx.project_id, deleted=False)
 

@@ -7,7 +7,7 @@ they live in five places and do drift: see Appendix A7 of the spec).
 
 from dataclasses import dataclass, field
 
-from .choices import ContainerFormat, DiskFormat, ImageStatus, Visibility
+from catalog.choices import ContainerFormat, DiskFormat, ImageStatus, Visibility
 
 UUID_PATTERN = (
     "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"

@@ -254,7 +254,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.HasRequestContext"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Request bodies are parsed explicitly per action (catalog.api.parsing): Glance's
+    # Request bodies are parsed explicitly per action (catalog.http): Glance's
     # media-type rules differ per route and the data routes must never be parsed at all.
     "DEFAULT_PARSER_CLASSES": [],
     "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",

@@ -6,7 +6,7 @@ import os
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog import stores
+from catalog.data import stores
 from catalog.models import Image, ImageLocation
 from tests.api.test_image_data import upload
 from tests.conftest import assert_status
@@ -25,7 +25,7 @@ def active_image(persona, data=b"data"):
 
 
 def test_scrub_removes_blobs_left_by_failed_deletes(alice, monkeypatch, image_store_dir):
-    from catalog.stores.filesystem import FileStore
+    from catalog.data.stores.filesystem import FileStore
 
     image_id = active_image(alice)
     original = FileStore.delete

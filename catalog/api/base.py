@@ -1,40 +1,10 @@
-"""The base of every API view: authentication, the context, body rules, link building."""
+"""The base of every API view: authentication, the context, body rules."""
 
-from django.conf import settings
 from rest_framework.views import APIView
 
 from catalog.context import RequestContext
 from catalog.exceptions import BadRequest
-
-
-def public_base_url(request) -> str:
-    """Where clients reach us: the configured public endpoint, else the request's host."""
-    if settings.CATALOG_PUBLIC_ENDPOINT:
-        return settings.CATALOG_PUBLIC_ENDPOINT
-    return f"{request.scheme}://{request.get_host()}"
-
-
-def is_chunked(meta) -> bool:
-    """Whether the body comes in chunked framing (``Transfer-Encoding: gzip, chunked`` too)."""
-    return "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
-
-
-def body_length(meta) -> int | None:
-    """The declared body length; None for a chunked body (its length is unknown)."""
-    if is_chunked(meta):
-        return None
-    try:
-        length = int(meta.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise BadRequest("Invalid Content-Length header.") from None
-    if length < 0:
-        raise BadRequest("Invalid Content-Length header.")
-    return length
-
-
-def has_body(request) -> bool:
-    length = body_length(request.META)
-    return length is None or length > 0
+from catalog.http import has_body
 
 
 class CatalogAPIView(APIView):

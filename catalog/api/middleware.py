@@ -5,8 +5,8 @@ import uuid
 
 from django.conf import settings
 
-from .errors import error_response, handler400, is_api_path
-from .versions import ACCEPTED_PREFIXES, versions_response
+from catalog.api.errors import error_response, handler400, is_api_path
+from catalog.api.versions import ACCEPTED_PREFIXES, versions_response
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
 # Printable ASCII without spaces: anything else could never be echoed back safely.

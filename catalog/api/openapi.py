@@ -9,8 +9,8 @@ errors) are the seed's shapes, declared here once for the views that answer them
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from catalog import patching
 from catalog import properties as props
+from catalog.domain import patching
 
 
 def ref(name: str) -> dict:

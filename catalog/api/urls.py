@@ -1,8 +1,6 @@
 from django.urls import path
 
-from catalog.schemas import SCHEMAS
-
-from . import (
+from catalog.api import (
     views_approvals,
     views_image_actions,
     views_image_data,
@@ -13,6 +11,7 @@ from . import (
     views_tasks,
     views_usage,
 )
+from catalog.domain.schemas import SCHEMAS
 
 urlpatterns = [
     path("images", views_images.ImageListView.as_view(), name="image-list"),

@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from .base import public_base_url
+from catalog.http import public_base_url
 
 CURRENT = "2.17"
 # Newest first (Glance emits an odd order and gaps: A15). 2.14, 2.16 and 2.18 are the

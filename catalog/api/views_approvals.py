@@ -17,17 +17,16 @@ Admins approve or reject requests in the Django admin.
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
+from catalog.api import openapi
+from catalog.api.base import CatalogAPIView
+from catalog.api.views_members import serialize_member
 from catalog.choices import MemberStatus, PublicationStatus
 from catalog.exceptions import BadRequest
+from catalog.http import has_body, json_body
 from catalog.models import PublicationRequest
+from catalog.reads.representations import isotime, serialize_image
 from catalog.services import members as member_service
 from catalog.services import publication
-
-from . import openapi
-from .base import CatalogAPIView, has_body
-from .parsing import json_body
-from .serializers import isotime, serialize_image
-from .views_members import serialize_member
 
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": "string", "nullable": True}

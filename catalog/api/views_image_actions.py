@@ -3,10 +3,9 @@
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 
+from catalog.api import openapi
+from catalog.api.base import CatalogAPIView
 from catalog.services import actions, tags
-
-from . import openapi
-from .base import CatalogAPIView
 
 _DONE = OpenApiResponse(description="Done (no body).")
 

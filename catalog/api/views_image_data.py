@@ -10,12 +10,12 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from catalog import streams
+from catalog.api import openapi
+from catalog.api.base import CatalogAPIView
+from catalog.data import streams
 from catalog.exceptions import BadRequest, CatalogError, UnsupportedMediaType
+from catalog.http import body_length, is_chunked
 from catalog.services import image_data
-
-from . import openapi
-from .base import CatalogAPIView, body_length, is_chunked
 
 OCTET_STREAM = "application/octet-stream"
 

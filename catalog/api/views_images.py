@@ -4,17 +4,19 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
-from catalog import patching, policy, queries, stores
+from catalog import policy
+from catalog.api import openapi
+from catalog.api.base import CatalogAPIView
+from catalog.data import stores
+from catalog.domain import patching
 from catalog.exceptions import UnsupportedMediaType
+from catalog.http import json_body, public_base_url
 from catalog.models import Image
+from catalog.reads import queries
+from catalog.reads.filters import ImageFilterSet, list_parameters
+from catalog.reads.pagination import PageRequest, page_document, page_rows
+from catalog.reads.representations import serialize_image
 from catalog.services import images as image_service
-
-from . import openapi
-from .base import CatalogAPIView, public_base_url
-from .filters import ImageFilterSet, list_parameters
-from .pagination import PageRequest, page_document, page_rows
-from .parsing import json_body
-from .serializers import serialize_image
 
 
 def create_headers() -> dict:

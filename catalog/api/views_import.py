@@ -5,13 +5,13 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from catalog import policy, stores
+from catalog import policy
+from catalog.api import openapi
+from catalog.api.base import CatalogAPIView
+from catalog.data import stores
 from catalog.exceptions import NotFound
+from catalog.http import json_body
 from catalog.services import imports, store_copies
-
-from . import openapi
-from .base import CatalogAPIView
-from .parsing import json_body
 
 
 class ImageImportView(CatalogAPIView):

@@ -3,14 +3,13 @@
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
-from catalog import sharing
+from catalog.api import openapi
+from catalog.api.base import CatalogAPIView
+from catalog.domain import sharing
+from catalog.http import json_body
 from catalog.models import ImageMember
+from catalog.reads.representations import isotime
 from catalog.services import members as member_service
-
-from . import openapi
-from .base import CatalogAPIView
-from .parsing import json_body
-from .serializers import isotime
 
 SCHEMA_MEMBER = "/v2/schemas/member"
 SCHEMA_MEMBERS = "/v2/schemas/members"

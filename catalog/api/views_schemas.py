@@ -3,10 +3,9 @@
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema
 
-from catalog import schemas
-
-from . import openapi
-from .base import CatalogAPIView
+from catalog.api import openapi
+from catalog.api.base import CatalogAPIView
+from catalog.domain import schemas
 
 
 class SchemaView(CatalogAPIView):

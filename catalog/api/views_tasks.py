@@ -3,14 +3,14 @@
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
-from catalog import policy, queries
+from catalog import policy
+from catalog.api import openapi
+from catalog.api.base import CatalogAPIView
+from catalog.domain.schemas import task_schema
 from catalog.exceptions import NotFound
 from catalog.models import Task
-from catalog.schemas import task_schema
-
-from . import openapi
-from .base import CatalogAPIView
-from .serializers import isotime
+from catalog.reads import queries
+from catalog.reads.representations import isotime
 
 STUB_KEYS = (
     "id",

@@ -3,10 +3,9 @@
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
-from catalog import quotas
-
-from . import openapi
-from .base import CatalogAPIView
+from catalog.api import openapi
+from catalog.api.base import CatalogAPIView
+from catalog.services import quotas
 
 _LIMIT = {
     "type": "object",

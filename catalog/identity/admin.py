@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 
-from . import services
-from .models import Membership, Project, Token
+from catalog.identity import services
+from catalog.identity.models import Membership, Project, Token
+from catalog.services import quotas
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,14 +16,12 @@ class MembershipInline(admin.TabularInline):
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "id", "enabled", "created_at"]
     search_fields = ["name", "id"]
-    readonly_fields = ["created_at", "quotas"]
+    readonly_fields = ["created_at", "quota_usage"]
     inlines = [MembershipInline]
 
     @admin.display(description="quota limits and usage")
-    def quotas(self, obj):
+    def quota_usage(self, obj):
         """The project's limits (defaults or its overrides, set under Project quotas)."""
-        from catalog import quotas
-
         if obj.pk is None:
             return "-"
         info = quotas.usage_info(obj.pk)["usage"]

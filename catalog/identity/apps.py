@@ -7,4 +7,4 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from catalog.identity import checks  # noqa: F401  (registers the deployment checks)

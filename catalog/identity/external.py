@@ -22,9 +22,8 @@ from django.db import IntegrityError, transaction
 
 from catalog.context import RequestContext, expand_roles
 from catalog.exceptions import CatalogError, ServiceUnavailable, Unauthorized
-
-from . import services
-from .models import Project
+from catalog.identity import services
+from catalog.identity.models import Project
 
 logger = logging.getLogger("catalog.identity")
 
@@ -292,7 +291,7 @@ def password_login(username: str, password: str) -> dict | None:
 
 def login_state(raw: str, token: dict, projects: list[tuple[str, str]]) -> dict | None:
     """What a browser session keeps of a Keystone login (its token sealed)."""
-    from catalog import sealed
+    from catalog.data import sealed
 
     identity = identity_of(token)
     if identity is None:

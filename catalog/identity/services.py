@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from catalog.context import RequestContext, expand_roles
 from catalog.exceptions import BadRequest, Unauthorized
-
-from .models import Membership, Project, Token
+from catalog.identity.models import Membership, Project, Token
 
 
 def hash_token(raw: str) -> str:
@@ -116,7 +115,7 @@ def resolve_token(raw: str, request_id: str = "") -> RequestContext | None:
     """The API's entry point: an external Keystone validates tokens when one is configured,
     else the built-in identity does. None means the token is not valid."""
     if settings.CATALOG_KEYSTONE_URL:
-        from . import external  # only imported in external Keystone mode
+        from catalog.identity import external  # only imported in external Keystone mode
 
         return external.context_for_token(raw, request_id)
     return context_for_token(raw, request_id)
@@ -178,7 +177,7 @@ def session_context(request, user) -> RequestContext | None:
     if keystone is not None:
         if not settings.CATALOG_KEYSTONE_URL or keystone["expires"] <= time.time():
             return None
-        from .external import context_from_identity
+        from catalog.identity.external import context_from_identity
 
         return context_from_identity(keystone["identity"], getattr(request, "request_id", ""))
     project_id = request.session.get(SESSION_PROJECT_KEY) if hasattr(request, "session") else None

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from catalog.identity import views
 
 urlpatterns = [
     path("", views.IdentityVersionsView.as_view(), name="identity-versions"),

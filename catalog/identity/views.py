@@ -10,12 +10,10 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from catalog.api.base import public_base_url
-from catalog.api.parsing import json_body
 from catalog.context import expand_roles
 from catalog.exceptions import BadRequest, CatalogError, Forbidden, NotFound, Unauthorized
-
-from . import services, wire
+from catalog.http import json_body, public_base_url
+from catalog.identity import services, wire
 
 
 def keystone_error(status: int, message: str, headers: dict | None = None) -> JsonResponse:

@@ -6,8 +6,7 @@ from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.exceptions import Forbidden, InvalidTransition
 from catalog.models import Image
-
-from .images import lock_image_for, transition
+from catalog.services.images import lock_image_for, transition
 
 # action -> (rule, status it leaves, status it reaches)
 ACTIONS = {

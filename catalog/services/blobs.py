@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import stores
+from catalog.data import stores
 from catalog.models import Image, ImageLocation
 
 logger = logging.getLogger(__name__)

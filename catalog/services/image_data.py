@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from catalog import domain, import_rules, queries, quotas, staging, stores, streams
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
+from catalog.data import staging, stores, streams
+from catalog.data.inspection import FormatWatch
+from catalog.domain import images as image_rules
+from catalog.domain import imports as import_rules
 from catalog.exceptions import (
     BadRequest,
     Forbidden,
@@ -25,10 +28,10 @@ from catalog.exceptions import (
     InvalidTransition,
     ServiceUnavailable,
 )
-from catalog.inspection import FormatWatch
 from catalog.models import Image, ImageLocation
-
-from .images import lock_image_for, transition
+from catalog.reads import queries
+from catalog.services import quotas
+from catalog.services.images import lock_image_for, transition
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ def _start_saving(ctx: RequestContext, image_id: str, declared_size: int | None)
             forbidden=f"Not allowed to upload image data for image {image_id}",
         )
         # The status check comes first: a 409 for an active image, not a quota message.
-        domain.check_transition(
+        image_rules.check_transition(
             image.status, ImageStatus.SAVING, image.disk_format, image.container_format
         )
         budget = quotas.check_data_write_start(
@@ -227,7 +230,7 @@ def stage_data(
             ctx, image_id, "modify_image", not_found=f"No image found with ID {image_id}"
         )
         # Glance does not require the formats to stage (A18); the import will.
-        domain.check_transition(image.status, ImageStatus.UPLOADING, None, None)
+        image_rules.check_transition(image.status, ImageStatus.UPLOADING, None, None)
         budget = quotas.check_data_write_start(
             image.owner, image.pk, target=quotas.STAGING, declared_size=declared_size
         )

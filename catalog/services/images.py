@@ -5,14 +5,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog import domain, patching, policy, queries, quotas, staging
+from catalog import policy
 from catalog import properties as props
 from catalog.choices import ImageStatus, Visibility
 from catalog.context import RequestContext
+from catalog.data import staging
+from catalog.domain import images as image_rules
+from catalog.domain import patching
 from catalog.exceptions import Conflict, Forbidden, InvalidTransition, NotFound
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
-
-from . import blobs
+from catalog.reads import queries
+from catalog.services import blobs, quotas
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
@@ -31,7 +34,7 @@ def enforce_visibility_change(ctx: RequestContext, visibility: str | None) -> No
 def create_image(ctx: RequestContext, body) -> Image:
     """Create an image record from a ``POST /v2/images`` body (Glance's defaults)."""
     policy.enforce(ctx, "add_image")
-    new = domain.validate_new_image(
+    new = image_rules.validate_new_image(
         body,
         property_quota=settings.CATALOG_IMAGE_PROPERTY_QUOTA,
         tag_quota=settings.CATALOG_IMAGE_TAG_QUOTA,
@@ -93,9 +96,9 @@ def transition(image: Image, target: str, **changes) -> Image:
     so two racing requests cannot both win (Glance's ``from_state`` update).
     """
     current = image.status
-    domain.check_transition(current, target, image.disk_format, image.container_format)
+    image_rules.check_transition(current, target, image.disk_format, image.container_format)
     if target == ImageStatus.QUEUED:
-        for name in domain.DATA_FIELDS_CLEARED_ON_QUEUED:
+        for name in image_rules.DATA_FIELDS_CLEARED_ON_QUEUED:
             changes.setdefault(name, None)
     if target == ImageStatus.DELETED:
         changes.setdefault("deleted", True)

@@ -20,27 +20,18 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import (
-    conversion,
-    import_rules,
-    queries,
-    quotas,
-    remote_images,
-    sealed,
-    staging,
-    stores,
-    urlsafety,
-)
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
+from catalog.data import conversion, remote_images, sealed, staging, stores, urlsafety
+from catalog.data.fetch import FetchError, open_url
+from catalog.data.inspection import FormatWatch
+from catalog.data.remote_images import RemoteImage
+from catalog.domain import imports as import_rules
 from catalog.exceptions import BadRequest, CatalogError, Conflict
-from catalog.fetch import FetchError, open_url
-from catalog.inspection import FormatWatch
 from catalog.models import Image, ImageLocation, ImageProperty, Task
-from catalog.remote_images import RemoteImage
-
-from . import image_data
-from .images import lock_image_for, transition
+from catalog.reads import queries
+from catalog.services import image_data, quotas
+from catalog.services.images import lock_image_for, transition
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +185,7 @@ def _take_lock(image: Image, holder_id: str | None) -> None:
 
 
 def enqueue(task_id: str) -> None:
-    from catalog.jobs import run_image_import
+    from catalog.services.jobs import run_image_import
 
     run_image_import.enqueue(task_id)
 

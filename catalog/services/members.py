@@ -11,11 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from catalog import domain, policy, queries, sharing
+from catalog import policy
 from catalog.choices import MemberStatus, Visibility
 from catalog.context import RequestContext
+from catalog.domain import images as image_rules
+from catalog.domain import sharing
 from catalog.exceptions import Conflict, Forbidden, NotFound, RequestEntityTooLarge
 from catalog.models import Image, ImageMember
+from catalog.reads import queries
 
 
 def _now():
@@ -82,7 +85,7 @@ def add_member(ctx: RequestContext, image_id: str, member_id: str) -> ImageMembe
         if existing is not None and not existing.deleted:
             raise Conflict(f"Member {member_id} is duplicated for image {image_id}")
         try:
-            domain.check_quota(
+            image_rules.check_quota(
                 "members",
                 rows.filter(deleted=False).count() + 1,
                 settings.CATALOG_IMAGE_MEMBER_QUOTA,

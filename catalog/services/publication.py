@@ -9,13 +9,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from catalog import domain, policy, queries
+from catalog import policy
 from catalog.choices import PublicationStatus, Visibility
 from catalog.context import RequestContext
+from catalog.domain import images as image_rules
 from catalog.exceptions import BadRequest, Conflict, NotFound
 from catalog.models import PublicationRequest
-
-from .visibility import set_visibility
+from catalog.reads import queries
+from catalog.services.visibility import set_visibility
 
 MESSAGE_MAX_LENGTH = 2000
 
@@ -31,7 +32,7 @@ def check_note(text, what: str, *, required: bool = False) -> str:
         raise BadRequest(f"{what} is required.")
     if len(text) > MESSAGE_MAX_LENGTH:
         raise BadRequest(f"{what} can't be longer than {MESSAGE_MAX_LENGTH} characters.")
-    domain.check_text(text, what)
+    image_rules.check_text(text, what)
     return text
 
 

@@ -2,14 +2,13 @@
 
 from django.db import transaction
 
-from catalog import stores
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
+from catalog.data import stores
 from catalog.exceptions import Conflict, Forbidden, NotFound
 from catalog.models import ImageLocation
-
-from . import image_data
-from .images import lock_image_for
+from catalog.services import image_data
+from catalog.services.images import lock_image_for
 
 
 def delete_from_store(ctx: RequestContext, store_id: str, image_id: str) -> None:

@@ -4,12 +4,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import domain
 from catalog.context import RequestContext
+from catalog.domain import images as image_rules
 from catalog.exceptions import NotFound, RequestEntityTooLarge
 from catalog.models import Image, ImageTag
-
-from .images import lock_image_for
+from catalog.services.images import lock_image_for
 
 
 def _locked_image(ctx: RequestContext, image_id: str) -> Image:
@@ -28,14 +27,16 @@ def _touch(image: Image) -> None:
 
 def add_tag(ctx: RequestContext, image_id: str, tag: str) -> None:
     """Add ``tag`` (idempotent). 400 for a tag the schema refuses, 413 over the tag quota."""
-    domain.check_text(tag, "Tags")
-    domain.validate_against_schema({"tags": [tag]})
+    image_rules.check_text(tag, "Tags")
+    image_rules.validate_against_schema({"tags": [tag]})
     with transaction.atomic():
         image = _locked_image(ctx, image_id)
         if image.tags.filter(value=tag).exists():
             return
         try:
-            domain.check_quota("tags", image.tags.count() + 1, settings.CATALOG_IMAGE_TAG_QUOTA)
+            image_rules.check_quota(
+                "tags", image.tags.count() + 1, settings.CATALOG_IMAGE_TAG_QUOTA
+            )
         except RequestEntityTooLarge as exc:
             raise RequestEntityTooLarge(
                 f"Image tag limit exceeded for image {image.pk}: {exc.message}"

@@ -7,13 +7,12 @@ applies the same two checks (``modify_image`` on the image, then the visibility'
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import queries
 from catalog.choices import Visibility
 from catalog.context import RequestContext
 from catalog.exceptions import BadRequest
 from catalog.models import Image
-
-from .images import enforce_visibility_change
+from catalog.reads import queries
+from catalog.services.images import enforce_visibility_change
 
 
 def set_visibility(ctx: RequestContext, image_id: str, visibility: str) -> Image:

@@ -1,4 +1,4 @@
-from .session import projects_of, ui_context
+from catalog.ui.session import projects_of, ui_context
 
 
 def catalog(request):

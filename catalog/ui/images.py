@@ -8,18 +8,19 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from catalog import patching, policy, queries
+from catalog import policy
 from catalog import properties as props
-from catalog.api.serializers import serialize_image
+from catalog.domain import patching
 from catalog.exceptions import CatalogError, NotFound
 from catalog.identity.models import Project
 from catalog.models import ImageLocation
+from catalog.reads import queries
+from catalog.reads.representations import serialize_image
 from catalog.services import actions, imports, members, publication
 from catalog.services import images as image_service
-
-from . import listing
-from .forms import ImageEditForm, ImportForm, NewImageForm, ShareForm, format_properties
-from .session import catalog_view, projects_of
+from catalog.ui import listing
+from catalog.ui.forms import ImageEditForm, ImportForm, NewImageForm, ShareForm, format_properties
+from catalog.ui.session import catalog_view, projects_of
 
 # Attributes shown in the detail table, in this order (properties and tags apart).
 DETAIL_ATTRIBUTES = [

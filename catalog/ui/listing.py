@@ -7,12 +7,12 @@ from django.db.models import Q
 from django.http import QueryDict
 
 from catalog import policy
-from catalog.api.filters import ImageFilterSet
-from catalog.api.pagination import PageRequest, page_rows
 from catalog.choices import ContainerFormat, DiskFormat, ImageStatus, Visibility
 from catalog.context import RequestContext
 from catalog.exceptions import CatalogError
 from catalog.models import Image, ImageTag
+from catalog.reads.filters import ImageFilterSet
+from catalog.reads.pagination import PageRequest, page_rows
 
 SEARCH = "q"
 PAGE_SIZE = "25"

@@ -8,8 +8,7 @@ from django.views.decorators.http import require_POST
 from catalog.choices import PublicationStatus
 from catalog.exceptions import CatalogError
 from catalog.services import publication
-
-from .session import catalog_view
+from catalog.ui.session import catalog_view
 
 FILTERS = [*PublicationStatus.values, "all"]
 

@@ -60,7 +60,7 @@ def authenticate_login(request, username: str, password: str):
 
 def switch_keystone_project(request, project_id: str) -> bool:
     """Rescope the session's Keystone token to another of the user's projects."""
-    from catalog import sealed
+    from catalog.data import sealed
 
     keystone = request.session.get(identity.KEYSTONE_SESSION_KEY)
     if keystone is None or project_id not in {pid for pid, _ in keystone["projects"]}:

@@ -11,10 +11,9 @@ from catalog.choices import MemberStatus
 from catalog.exceptions import CatalogError, NotFound
 from catalog.identity.models import Project
 from catalog.services import members
-
-from .forms import ShareForm
-from .images import detail_context, project_names, visible_image
-from .session import catalog_view
+from catalog.ui.forms import ShareForm
+from catalog.ui.images import detail_context, project_names, visible_image
+from catalog.ui.session import catalog_view
 
 
 def find_project(text: str) -> str:

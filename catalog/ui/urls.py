@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import images, publications, sharing, usage, views
+from catalog.ui import images, publications, sharing, usage, views
 
 app_name = "ui"
 

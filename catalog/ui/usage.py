@@ -5,11 +5,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from catalog import quotas
 from catalog.identity.models import Project
-
-from .charts import Bar, render_bars
-from .session import catalog_view
+from catalog.services import quotas
+from catalog.ui.charts import Bar, render_bars
+from catalog.ui.session import catalog_view
 
 LABELS = {
     quotas.IMAGE_SIZE_TOTAL: ("Stored data", "MiB"),

@@ -9,8 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog import policy
 from catalog.identity.services import KEYSTONE_SESSION_KEY, SESSION_PROJECT_KEY
 from catalog.services import members
-
-from .session import LoginForm, catalog_view, projects_of, switch_keystone_project
+from catalog.ui.session import LoginForm, catalog_view, projects_of, switch_keystone_project
 
 
 def _safe_next(request, fallback="ui:home"):

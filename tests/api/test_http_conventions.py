@@ -269,8 +269,8 @@ def test_one_rule_says_whether_a_request_has_a_body():
     """Bodiless routes and data routes read the framing the same way (gzip, chunked too)."""
     from django.test import RequestFactory
 
-    from catalog.api.base import body_length, has_body
     from catalog.exceptions import BadRequest
+    from catalog.http import body_length, has_body
 
     factory = RequestFactory()
     chunked = factory.get("/", headers={"Transfer-Encoding": "gzip, chunked"})

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from catalog import stores
+from catalog.data import stores
 from catalog.models import Image, ImageLocation
 from tests.conftest import assert_status
 
@@ -279,8 +279,8 @@ class BrokenStream:
 
 
 def test_client_disconnect_leaves_image_queued_and_retry_works(alice, monkeypatch, image_store_dir):
-    from catalog import streams
     from catalog.api import views_image_data
+    from catalog.data import streams
 
     image = raw_image(alice)
     data = os.urandom(200_000)
@@ -299,7 +299,7 @@ def test_client_disconnect_leaves_image_queued_and_retry_works(alice, monkeypatc
 
 
 def test_store_failure_is_503_and_leaves_image_queued(alice, monkeypatch, image_store_dir):
-    from catalog.stores.filesystem import FileBlobWriter
+    from catalog.data.stores.filesystem import FileBlobWriter
 
     def fail(self, chunk):
         raise stores.StoreError("disk full")
@@ -428,7 +428,7 @@ def test_delete_removes_the_data(alice, image_store_dir):
 
 
 def test_delete_with_failing_store_still_deletes_and_remembers_blob(alice, monkeypatch):
-    from catalog.stores.filesystem import FileStore
+    from catalog.data.stores.filesystem import FileStore
 
     def fail(self, url):
         raise stores.StoreError("store offline")
@@ -458,7 +458,7 @@ def test_chunked_body_on_a_server_that_does_not_dechunk_is_411(alice):
 def test_a_store_failing_at_commit_is_503_and_nothing_is_kept(alice, monkeypatch, image_store_dir):
     """A full disk at the final fsync or rename (or a failed S3 completion) is the store's
     failure: 503 as Glance, the image queued again, nothing left behind."""
-    from catalog.stores import filesystem
+    from catalog.data.stores import filesystem
 
     def fail(self):
         raise stores.StoreError("No space left on device")

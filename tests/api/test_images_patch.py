@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog import patching
+from catalog.domain import patching
 from catalog.models import Image, ImageProperty, ImageTag
 from tests.conftest import PATCH20, PATCH21, assert_status
 

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 
 from catalog.choices import Role
+from catalog.domain.sharing import member_schema, members_schema
 from catalog.identity.models import Project
 from catalog.models import Image, ImageMember
-from catalog.sharing import member_schema, members_schema
 from tests.conftest import assert_status, make_persona
 
 

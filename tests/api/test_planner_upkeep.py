@@ -1,9 +1,9 @@
-"""The databases' planners get what list pages need (catalog/planner.py, settings)."""
+"""The databases' planners get what list pages need (catalog/reads/planner.py, settings)."""
 
 import pytest
 from django.db import connection
 
-from catalog import planner
+from catalog.reads import planner
 
 
 def test_sqlite_statistics_are_refreshed_at_most_every_few_minutes(db, monkeypatch):

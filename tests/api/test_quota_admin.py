@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from catalog import quotas
 from catalog.models import ProjectQuota
+from catalog.services import quotas
 from tests.conftest import assert_status
 
 ADD = "/admin/catalog/projectquota/add/"

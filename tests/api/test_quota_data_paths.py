@@ -4,10 +4,9 @@ import os
 
 import pytest
 
-from catalog import quotas
 from catalog.models import Image
-from catalog.quotas import MiB
-from catalog.services.quotas import set_project_quota
+from catalog.services import quotas
+from catalog.services.quotas import MiB, set_project_quota
 from tests.api.test_image_data import assert_queued_without_data, raw_image, upload
 from tests.api.test_quota_enforcement import needs_postgres, run_concurrently
 from tests.conftest import assert_status

@@ -7,12 +7,11 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from catalog import quotas
 from catalog.context import RequestContext, expand_roles
 from catalog.models import Image, ProjectQuota
-from catalog.quotas import STAGING, STORE, MiB, QuotaExceeded
+from catalog.services import quotas
 from catalog.services.images import create_image
-from catalog.services.quotas import set_project_quota
+from catalog.services.quotas import STAGING, STORE, MiB, QuotaExceeded, set_project_quota
 from tests.conftest import assert_status
 
 

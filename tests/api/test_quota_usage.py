@@ -1,7 +1,7 @@
 """The storage quota arithmetic over real image rows."""
 
-from catalog import quotas
 from catalog.models import Image
+from catalog.services import quotas
 
 
 def test_storage_usage_counts_live_images_of_the_owner_only(alice, bob, settings):

@@ -9,8 +9,7 @@ import pytest
 
 from catalog.api.views_usage import USAGE_INFO_SCHEMA
 from catalog.models import Image, ImageProperty
-from catalog.quotas import MiB
-from catalog.services.quotas import set_project_quota
+from catalog.services.quotas import MiB, set_project_quota
 from tests.conftest import assert_status
 
 NAMES = ["image_size_total", "image_count_total", "image_stage_total", "image_count_uploading"]

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from catalog import import_rules as rules
+from catalog.domain import imports as rules
 from catalog.exceptions import BadRequest, Conflict
 
 ENABLED = ("glance-direct", "web-download", "copy-image")

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog import listing
+from catalog.domain import listing
+from catalog.domain.listing import SortKey
 from catalog.exceptions import BadRequest
-from catalog.listing import SortKey
 
 
 @pytest.mark.parametrize(

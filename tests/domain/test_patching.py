@@ -2,8 +2,7 @@
 
 import pytest
 
-from catalog.exceptions import BadRequest, Conflict, Forbidden, RequestEntityTooLarge
-from catalog.patching import (
+from catalog.domain.patching import (
     PATCH_V20,
     PATCH_V21,
     ImageState,
@@ -11,6 +10,7 @@ from catalog.patching import (
     apply_patch,
     parse_patch,
 )
+from catalog.exceptions import BadRequest, Conflict, Forbidden, RequestEntityTooLarge
 
 
 def state(**extra):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog import remote_images
+from catalog.data import remote_images
 from catalog.exceptions import Conflict
 
 BASE = {"status": "active", "disk_format": "raw", "container_format": "bare"}

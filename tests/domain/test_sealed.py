@@ -1,4 +1,4 @@
-from catalog import sealed
+from catalog.data import sealed
 
 
 def test_a_sealed_secret_opens_only_with_the_same_key(settings):

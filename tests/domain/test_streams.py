@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from catalog import streams
+from catalog.data import streams
 from catalog.exceptions import BadRequest, RangeNotSatisfiable, RequestEntityTooLarge
 
 

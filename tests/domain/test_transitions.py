@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from catalog import domain
 from catalog.choices import ImageStatus as S
+from catalog.domain import images as image_rules
 from catalog.exceptions import BadRequest, InvalidTransition
 
 ALLOWED = {
@@ -24,10 +24,10 @@ ALLOWED = {
 @pytest.mark.parametrize("current,target", list(itertools.product(S.values, S.values)))
 def test_every_pair_follows_the_table(current, target):
     if (current, target) in ALLOWED:
-        domain.check_transition(current, target, "raw", "bare")
+        image_rules.check_transition(current, target, "raw", "bare")
     else:
         with pytest.raises(InvalidTransition) as caught:
-            domain.check_transition(current, target, "raw", "bare")
+            image_rules.check_transition(current, target, "raw", "bare")
         assert caught.value.message == (
             f"Image status transition from {current} to {target} is not allowed"
         )
@@ -45,13 +45,13 @@ def test_every_pair_follows_the_table(current, target):
 @pytest.mark.parametrize("formats", [(None, "bare"), ("raw", None), (None, None)])
 def test_data_states_need_both_formats(current, target, formats):
     with pytest.raises(BadRequest, match="disk_format, container_format must be set"):
-        domain.check_transition(current, target, *formats)
+        image_rules.check_transition(current, target, *formats)
 
 
 def test_going_back_to_queued_needs_no_formats():
-    domain.check_transition(S.SAVING, S.QUEUED, None, None)
-    domain.check_transition(S.QUEUED, S.DELETED, None, None)
+    image_rules.check_transition(S.SAVING, S.QUEUED, None, None)
+    image_rules.check_transition(S.QUEUED, S.DELETED, None, None)
 
 
 def test_deleted_is_final():
-    assert domain.TRANSITIONS[S.DELETED] == frozenset()
+    assert image_rules.TRANSITIONS[S.DELETED] == frozenset()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog.urlsafety import FetchPolicy, UnsafeURL, check_url
+from catalog.data.urlsafety import FetchPolicy, UnsafeURL, check_url
 
 DNS = {
     "images.example.com": ["93.184.216.34"],

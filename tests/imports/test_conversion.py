@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
-from catalog import conversion
-from catalog.conversion import ConversionError
+from catalog.data import conversion
+from catalog.data.conversion import ConversionError
 
 pytestmark = pytest.mark.skipif(not conversion.available(), reason=conversion.unavailable_reason())
 MIB = 1024 * 1024

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from catalog import conversion
+from catalog.data import conversion
 from catalog.models import Task
 from tests.conftest import assert_status
 

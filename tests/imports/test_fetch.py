@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from catalog.fetch import DownloadTooLarge, FetchError, open_url
-from catalog.urlsafety import FetchPolicy, UnsafeURL
+from catalog.data.fetch import DownloadTooLarge, FetchError, open_url
+from catalog.data.urlsafety import FetchPolicy, UnsafeURL
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from catalog import stores
-from catalog.stores.filesystem import STAGING_SIZE, FileStore
+from catalog.data import stores
+from catalog.data.stores.filesystem import STAGING_SIZE, FileStore
 
 
 @pytest.fixture(params=[True, False], ids=["direct", "buffered"])

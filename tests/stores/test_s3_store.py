@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from catalog import stores
+from catalog.data import stores
+from catalog.data.stores.s3 import S3Store
 from catalog.models import ImageLocation
-from catalog.stores.s3 import S3Store
 from tests.api.test_image_data import body, download, upload
 from tests.conftest import assert_status
 

@@ -3,6 +3,7 @@
 import pytest
 
 from catalog.models import Image, ImageMember
+from catalog.services import quotas
 from tests.conftest import assert_status
 from tests.ui.conftest import give_data
 
@@ -145,9 +146,7 @@ def test_changelist_queries_do_not_grow_with_the_page(admin_web, alice):
 
 
 def test_project_page_shows_quota_limits_and_usage(admin_web, alice, project_a):
-    from catalog.services import quotas as quota_service
-
-    quota_service.set_project_quota(project_a.id, image_count_total=7)
+    quotas.set_project_quota(project_a.id, image_count_total=7)
     alice.create_image(name="counted")
     html = admin_web.get(f"/admin/identity/project/{project_a.id}/change/").content.decode()
     assert "image_count_total: 1 of 7" in html

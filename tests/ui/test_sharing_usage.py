@@ -6,7 +6,7 @@ import pytest
 from PIL import Image as PILImage
 
 from catalog.models import ImageMember
-from catalog.services import quotas as quota_service
+from catalog.services import quotas
 from tests.conftest import assert_status
 
 
@@ -80,7 +80,7 @@ def test_member_cannot_unshare_and_strangers_see_nothing(
 
 
 def test_usage_page_shows_the_acting_project_only(alice_web, alice, project_a, project_b):
-    quota_service.set_project_quota(project_a.id, image_count_total=10)
+    quotas.set_project_quota(project_a.id, image_count_total=10)
     alice.create_image(name="one")
     html = assert_status(alice_web.get("/catalog/usage/"), 200).content.decode()
     assert "project-a" in html and "project-b" not in html

@@ -2,11 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog import quotas
 from catalog.exceptions import CatalogError
 from catalog.identity.models import Project
 from catalog.models import ProjectQuota
-from catalog.services import quotas as quota_service
+from catalog.services import quotas
 
 
 class Command(BaseCommand):
@@ -43,7 +42,7 @@ class Command(BaseCommand):
                 ) from None
         if changes:
             try:
-                quota_service.set_project_quota(project_id, **changes)
+                quotas.set_project_quota(project_id, **changes)
             except CatalogError as exc:
                 raise CommandError(exc.message) from None
         overrides = ProjectQuota.objects.filter(project_id=project_id).first()

@@ -4,8 +4,8 @@ blobs that no location names (orphans), and leftovers of uploads that died."""
 from django.core.management.base import BaseCommand
 from django.db.models import Q
 
-from catalog import staging, stores
 from catalog.choices import ImageStatus
+from catalog.data import staging, stores
 from catalog.models import Image, ImageLocation
 from catalog.services import blobs
 

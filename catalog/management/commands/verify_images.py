@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog import stores, streams
 from catalog.choices import ImageStatus
+from catalog.data import stores, streams
 from catalog.models import ImageLocation
 
 

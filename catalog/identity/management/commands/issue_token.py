@@ -3,8 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.exceptions import CatalogError
 from catalog.identity import services
-
-from .create_user import find_project
+from catalog.identity.management.commands.create_user import find_project
 
 
 class Command(BaseCommand):

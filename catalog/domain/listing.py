@@ -1,15 +1,15 @@
 """Pure rules of ``GET /v2/images`` parameters: parsing and validation, Glance's messages.
 
-No ORM here: ``catalog.api.filters`` turns the parsed values into querysets, and
-``catalog.api.pagination`` applies the sort order and the marker.
+No ORM here: ``catalog.reads.filters`` turns the parsed values into querysets, and
+``catalog.reads.pagination`` applies the sort order and the marker.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from . import properties as props
-from .choices import MemberStatus, Visibility
-from .exceptions import BadRequest
+from catalog import properties as props
+from catalog.choices import MemberStatus, Visibility
+from catalog.exceptions import BadRequest
 
 ASC, DESC = "asc", "desc"
 MEMBER_STATUS_ALL = "all"

@@ -3,9 +3,9 @@
 Messages are Glance's (``api/v2/image_members.py``), so clients that show them read the same.
 """
 
-from .choices import MemberStatus
-from .domain import check_text
-from .exceptions import BadRequest
+from catalog.choices import MemberStatus
+from catalog.domain.images import check_text
+from catalog.exceptions import BadRequest
 
 MEMBER_ID_MAX_LENGTH = 255
 _IMAGE_ID_PATTERN = (

@@ -10,9 +10,10 @@ from datetime import UTC
 
 from django.conf import settings
 
-from catalog import queries, stores
+from catalog.data import stores
 from catalog.models import Image, ImageLocation, ImageProperty, ImageTag
 from catalog.properties import HIDDEN_PROPERTIES, VIEW_ORDER
+from catalog.reads import queries
 
 SCHEMA_IMAGE = "/v2/schemas/image"
 # The image columns the view shows, in Glance's key order (after the custom properties);

@@ -4,8 +4,8 @@ The image schema comes from the property table (``properties.image_schema``), wh
 and PATCH validation also use, so what we publish is what we enforce.
 """
 
-from .properties import UUID_PATTERN, image_schema
-from .sharing import member_schema, members_schema
+from catalog.domain.sharing import member_schema, members_schema
+from catalog.properties import UUID_PATTERN, image_schema
 
 TASK_TYPES = ("import", "api_image_import", "location_import")
 TASK_STATUSES = ("pending", "processing", "success", "failure")

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from . import domain
-from . import properties as props
-from .choices import ContainerFormat, DiskFormat
-from .exceptions import BadRequest, CatalogError, Conflict
-from .fetch import FetchError, open_url
+from catalog import properties as props
+from catalog.choices import ContainerFormat, DiskFormat
+from catalog.data.fetch import FetchError, open_url
+from catalog.domain import images as image_rules
+from catalog.exceptions import BadRequest, CatalogError, Conflict
 
 # Properties copied from the remote image (Glance's [glance_download_properties]).
 MAX_RECORD_BYTES = 1024 * 1024
@@ -47,7 +47,7 @@ def _catalog_endpoint(catalog: list, region: str, interface: str) -> str | None:
 def image_endpoint(region: str, interface: str, user_token: str) -> str:
     """The base URL of ``region``'s image service (400 when the catalog has none)."""
     if settings.CATALOG_KEYSTONE_URL:
-        from .identity import external
+        from catalog.identity import external
 
         url = _catalog_endpoint(external.user_catalog(user_token), region, interface)
     else:
@@ -71,11 +71,11 @@ def _copied(record: dict) -> dict[str, str]:
     }
     try:
         for key, value in copied.items():
-            domain.check_custom_key(key)
+            image_rules.check_custom_key(key)
             if not isinstance(value, str):
                 raise BadRequest(f"Property {key} is not a string.")
-            domain.check_text(value, "Property values")
-        domain.check_quota("properties", len(copied), settings.CATALOG_IMAGE_PROPERTY_QUOTA)
+            image_rules.check_text(value, "Property values")
+        image_rules.check_quota("properties", len(copied), settings.CATALOG_IMAGE_PROPERTY_QUOTA)
     except CatalogError as exc:
         raise Conflict(
             f"The remote image's properties cannot be kept here: {exc.message}"

@@ -17,10 +17,10 @@ from typing import Any
 
 from jsonpointer import JsonPointer, JsonPointerException
 
-from . import domain
-from . import properties as props
-from .choices import ImageStatus
-from .exceptions import BadRequest, Conflict, Forbidden
+from catalog import properties as props
+from catalog.choices import ImageStatus
+from catalog.domain import images as image_rules
+from catalog.exceptions import BadRequest, Conflict, Forbidden
 
 PATCH_V20 = "application/openstack-images-v2.0-json-patch"
 PATCH_V21 = "application/openstack-images-v2.1-json-patch"
@@ -132,21 +132,21 @@ def _check_change(change: Change) -> None:
     name = change.name
     if name == "locations":
         _refuse_locations(change)
-    domain.check_attribute_access(name, creating=False)
+    image_rules.check_attribute_access(name, creating=False)
     if change.op == "remove":
         return
     value = change.value
     if not props.is_base_attribute(name):
-        domain.check_custom_key(name)
-    domain.validate_against_schema({name: value})
+        image_rules.check_custom_key(name)
+    image_rules.validate_against_schema({name: value})
     if isinstance(value, str):
-        domain.check_text(value, "Name" if name == "name" else "Property values")
+        image_rules.check_text(value, "Name" if name == "name" else "Property values")
     if name == "tags":
         for tag in value:
-            domain.check_text(tag, "Tags")
+            image_rules.check_text(tag, "Tags")
     attribute = props.ATTRIBUTES.get(name)
     if attribute is not None and attribute.db_int:
-        domain.check_db_int(name, value)
+        image_rules.check_db_int(name, value)
 
 
 def _refuse_locations(change: Change) -> None:
@@ -203,8 +203,8 @@ def _apply_to_attribute(state: ImageState, change: Change, rules: PatchRules) ->
         if state.fields["status"] not in FORMAT_EDITABLE_STATUSES:
             raise Forbidden(f"Attribute {name} can be only replaced for a queued image.")
     if name == "tags":
-        state.tags = domain.unique_tags(value)
-        domain.check_quota("tags", len(state.tags), rules.tag_quota)
+        state.tags = image_rules.unique_tags(value)
+        image_rules.check_quota("tags", len(state.tags), rules.tag_quota)
         return
     state.fields[name] = value
 
@@ -222,8 +222,8 @@ def _apply_to_property(state: ImageState, change: Change, rules: PatchRules) -> 
     # A typed property may be null by its schema; Glance stores and renders it as "".
     state.extra[name] = "" if change.value is None else change.value
     if not exists:
-        count = domain.count_user_properties(state.extra)
-        domain.check_quota("properties", count, rules.property_quota)
+        count = image_rules.count_user_properties(state.extra)
+        image_rules.check_quota("properties", count, rules.property_quota)
 
 
 # --- Building patches (forms: the admin and the HTML catalog) --------------------------------

@@ -15,9 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from catalog.streams import BoundedReader
-
-from .base import BlobNotFound, BlobWriter, Store, StoredBlob, StoreError, check_key
+from catalog.data.stores.base import (
+    BlobNotFound,
+    BlobWriter,
+    Store,
+    StoredBlob,
+    StoreError,
+    check_key,
+)
+from catalog.data.streams import BoundedReader
 
 TEMP_PREFIX = ".tmp-"
 # O_DIRECT writes must be aligned to the device's logical block size: 4 KiB covers them all.

@@ -16,7 +16,7 @@ import time
 from django.db import DatabaseError
 from django.db.backends.signals import connection_created
 
-logger = logging.getLogger("catalog.planner")
+logger = logging.getLogger("catalog.reads.planner")
 
 REFRESH_SECONDS = 600
 # Rows sampled per index. 1,000 left the bad plan in place at 100,000 images; 10,000 finds the
@@ -44,4 +44,4 @@ def refresh_sqlite_statistics(sender, connection, **kwargs) -> None:
 
 
 def connect_planner_upkeep() -> None:
-    connection_created.connect(refresh_sqlite_statistics, dispatch_uid="catalog.planner")
+    connection_created.connect(refresh_sqlite_statistics, dispatch_uid="catalog.reads.planner")

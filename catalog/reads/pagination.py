@@ -11,13 +11,13 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
-from catalog import listing, policy
+from catalog import policy
 from catalog import properties as props
 from catalog.context import RequestContext
+from catalog.domain import listing
 from catalog.exceptions import BadRequest
 from catalog.models import Image
-
-from .serializers import LIST_COLUMNS, serialize_rows
+from catalog.reads.representations import LIST_COLUMNS, serialize_rows
 
 SCHEMA_IMAGES = "/v2/schemas/images"
 

@@ -13,9 +13,9 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import BlobNotFound, Store, StoredBlob, StoreError
-from .filesystem import FileStore
-from .s3 import S3Store
+from catalog.data.stores.base import BlobNotFound, Store, StoredBlob, StoreError
+from catalog.data.stores.filesystem import FileStore
+from catalog.data.stores.s3 import S3Store
 
 __all__ = [
     "BlobNotFound",

@@ -9,9 +9,15 @@ smaller than one part is sent with a single PUT. Downloads are ranged GETs.
 from collections.abc import Iterator
 from urllib.parse import quote, unquote, urlsplit
 
-from catalog.streams import CHUNK_SIZE
-
-from .base import BlobNotFound, BlobWriter, Store, StoredBlob, StoreError, check_key
+from catalog.data.stores.base import (
+    BlobNotFound,
+    BlobWriter,
+    Store,
+    StoredBlob,
+    StoreError,
+    check_key,
+)
+from catalog.data.streams import CHUNK_SIZE
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator
 
 from oslo_utils.imageutils import format_inspector as fi
 
-from .choices import ContainerFormat, DiskFormat
-from .exceptions import UnsupportedMediaType
-from .properties import MAX_DB_BIGINT
+from catalog.choices import ContainerFormat, DiskFormat
+from catalog.exceptions import UnsupportedMediaType
+from catalog.properties import MAX_DB_BIGINT
 
 logger = logging.getLogger(__name__)
 

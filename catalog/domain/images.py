@@ -5,9 +5,9 @@ from functools import cache
 
 import jsonschema
 
-from . import properties as props
-from .choices import ImageStatus as S
-from .exceptions import BadRequest, Forbidden, InvalidTransition, RequestEntityTooLarge
+from catalog import properties as props
+from catalog.choices import ImageStatus as S
+from catalog.exceptions import BadRequest, Forbidden, InvalidTransition, RequestEntityTooLarge
 
 # --- Status transitions (Glance's valid_state_targets) -----------------------------------
 

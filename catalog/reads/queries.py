@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db.models import F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
-from . import policy
-from .context import RequestContext
-from .exceptions import BadRequest, NotFound
-from .models import Image, ImageLocation, ImageProperty, ImageTag, Task
+from catalog import policy
+from catalog.context import RequestContext
+from catalog.exceptions import BadRequest, NotFound
+from catalog.models import Image, ImageLocation, ImageProperty, ImageTag, Task
 
 
 def locations_shown() -> bool:
@@ -94,7 +94,7 @@ _NO_EXPIRY = datetime(1970, 1, 1, tzinfo=UTC)
 
 def task_page(params) -> tuple[list, int]:
     """A page of tasks for ``GET /v2/tasks`` (filters, sort, keyset marker) and its limit."""
-    from . import listing
+    from catalog.domain import listing
 
     listing.check_query_text(params)
     tasks = Task.objects.all()

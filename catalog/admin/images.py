@@ -12,15 +12,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.html import format_html_join
 
-from catalog import patching
+from catalog.admin.base import admin_context, run_on_each
 from catalog.choices import MemberStatus
+from catalog.domain import patching
 from catalog.exceptions import CatalogError
 from catalog.identity.models import Project
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 from catalog.services import actions, members, publication
 from catalog.services import images as image_service
-
-from .admin import admin_context, run_on_each
 
 GiB = 1024**3
 

@@ -12,8 +12,8 @@ import ssl
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from . import urlsafety
-from .urlsafety import CheckedURL, FetchPolicy
+from catalog.data import urlsafety
+from catalog.data.urlsafety import CheckedURL, FetchPolicy
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5

@@ -3,7 +3,7 @@
 The checks follow Glance's ``import_filtering_opts`` and go further where Glance was bitten:
 - only the allowed schemes and ports (80/443 by default);
 - host names are resolved exactly once here, and the fetch connects to the addresses found
-  (``catalog.fetch``), so DNS cannot be re-pointed between the check and the connection;
+  (``catalog.data.fetch``), so DNS cannot be re-pointed between the check and the connection;
 - loopback, link-local (cloud metadata at 169.254.169.254), unspecified, multicast, reserved
   and (unless allowed) private addresses are refused, whatever spelling the URL uses: decimal,
   octal, hex or shortened IPv4 and IPv4-mapped IPv6 spellings are refused outright, because
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from .exceptions import BadRequest
+from catalog.exceptions import BadRequest
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _DOTTED_QUAD = re.compile(

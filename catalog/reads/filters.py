@@ -1,7 +1,7 @@
 """``GET /v2/images`` filters: a django-filter FilterSet built from the property table.
 
 Each attribute's ``filter`` kind in ``catalog.properties`` picks a filter class here, so a new
-filterable attribute needs no code. Values are parsed by ``catalog.listing`` (Glance's syntax
+filterable attribute needs no code. Values are parsed by ``catalog.domain.listing`` (Glance's syntax
 and messages); every malformed value is a 400, never a 500 (Glance: ``size_min=`` and
 ``foo_min=1`` crash, defect A4).
 """
@@ -10,8 +10,8 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 
-from catalog import listing
 from catalog import properties as props
+from catalog.domain import listing
 from catalog.exceptions import BadRequest
 from catalog.models import Image, ImageProperty, ImageTag
 
@@ -195,7 +195,7 @@ ImageFilterSet.base_filters.update(_attribute_filters())
 
 def list_parameters() -> list:
     """The query parameters of ``GET /v2/images`` for the API description."""
-    from .openapi import query
+    from catalog.api.openapi import query
 
     control = [
         query("limit", "Page size (default 25, at most 1000)", int),

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .choices import ImageStatus
-from .exceptions import BadRequest, Conflict, NotFound
+from catalog.choices import ImageStatus
+from catalog.exceptions import BadRequest, Conflict, NotFound
 
 ALL_METHODS = ("glance-direct", "web-download", "copy-image", "glance-download")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")

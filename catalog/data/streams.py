@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from .exceptions import BadRequest, RangeNotSatisfiable, RequestEntityTooLarge
+from catalog.exceptions import BadRequest, RangeNotSatisfiable, RequestEntityTooLarge
 
 CHUNK_SIZE = 4 * 1024 * 1024
 

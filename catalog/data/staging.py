@@ -10,8 +10,8 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from .stores import BlobNotFound, StoreError
-from .stores.filesystem import FileStore
+from catalog.data.stores import BlobNotFound, StoreError
+from catalog.data.stores.filesystem import FileStore
 
 STAGING_STORE_ID = "os_glance_staging_store"
 logger = logging.getLogger(__name__)

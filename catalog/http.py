@@ -1,12 +1,43 @@
-"""Request body parsing with Glance's rules and messages (DRF's parsers are not used)."""
+"""HTTP conventions shared by every JSON surface (the image API and the identity API): body
+framing (Content-Length versus chunked), reading a JSON body with Glance's rules and messages
+(DRF's parsers are not used), and the public base URL of links."""
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 
 from catalog.exceptions import BadRequest, RequestEntityTooLarge
 
-from .base import has_body
+
+def public_base_url(request) -> str:
+    """Where clients reach us: the configured public endpoint, else the request's host."""
+    if settings.CATALOG_PUBLIC_ENDPOINT:
+        return settings.CATALOG_PUBLIC_ENDPOINT
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def is_chunked(meta) -> bool:
+    """Whether the body comes in chunked framing (``Transfer-Encoding: gzip, chunked`` too)."""
+    return "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
+def body_length(meta) -> int | None:
+    """The declared body length; None for a chunked body (its length is unknown)."""
+    if is_chunked(meta):
+        return None
+    try:
+        length = int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise BadRequest("Invalid Content-Length header.") from None
+    if length < 0:
+        raise BadRequest("Invalid Content-Length header.")
+    return length
+
+
+def has_body(request) -> bool:
+    length = body_length(request.META)
+    return length is None or length > 0
 
 
 def json_body(request, *, expect=(dict, list)):

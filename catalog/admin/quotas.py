@@ -1,0 +1,63 @@
+"""The Django admin for per-project quota overrides (set through the quota service)."""
+
+from django import forms
+from django.contrib import admin
+
+from catalog.identity.models import Project
+from catalog.models import ProjectQuota
+from catalog.services import quotas
+
+
+class ProjectQuotaForm(forms.ModelForm):
+    class Meta:
+        model = ProjectQuota
+        fields = ["project_id", *quotas.QUOTA_NAMES]
+        help_texts = {
+            name: (
+                f"{'MiB' if name in quotas.SIZE_QUOTAS else 'Images'}; -1 = unlimited; "
+                "empty = the default from settings."
+            )
+            for name in quotas.QUOTA_NAMES
+        }
+
+    def validate_unique(self):
+        # A project's row may exist without overrides (it is also the project's quota lock):
+        # "adding" overrides for it updates that row (set_project_quota), never a 2nd row.
+        pass
+
+    def clean(self):
+        data = super().clean()
+        for name in quotas.QUOTA_NAMES:
+            value = data.get(name)
+            if value is not None and value < -1:
+                self.add_error(name, "Use -1 for unlimited; other limits are 0 or more.")
+        return data
+
+
+@admin.register(ProjectQuota)
+class ProjectQuotaAdmin(admin.ModelAdmin):
+    form = ProjectQuotaForm
+    list_display = ["project_id", "project_name", *quotas.QUOTA_NAMES, "updated_at"]
+    search_fields = ["project_id"]
+    readonly_fields = ["usage", "updated_at"]
+    empty_value_display = "(default)"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "project_id"] if obj else self.readonly_fields
+
+    @admin.display(description="project")
+    def project_name(self, obj):
+        project = Project.objects.filter(pk=obj.project_id).first()
+        return project.name if project else "-"
+
+    @admin.display(description="limits and usage")
+    def usage(self, obj):
+        info = quotas.usage_info(obj.project_id)["usage"]
+        return "; ".join(
+            f"{name}: {figures['usage']} of {figures['limit']}" for name, figures in info.items()
+        )
+
+    def save_model(self, request, obj, form, change):
+        limits = {name: form.cleaned_data.get(name) for name in quotas.QUOTA_NAMES}
+        saved = quotas.set_project_quota(obj.project_id, **limits)
+        obj.pk = saved.pk
