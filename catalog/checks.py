@@ -1,7 +1,10 @@
 """System checks that warn about unsafe production settings (``manage.py check --deploy``)."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+from catalog.data import conversion, stores
 
 
 @register(Tags.security, deploy=True)
@@ -54,11 +57,6 @@ def unsafe_production_settings(app_configs, **kwargs):
 @register()
 def image_store_configuration(app_configs, **kwargs):
     """CATALOG_STORES / CATALOG_DEFAULT_STORE must describe usable stores."""
-    from django.core.checks import Error
-    from django.core.exceptions import ImproperlyConfigured
-
-    from catalog.data import stores
-
     try:
         stores.default_store()
     except ImproperlyConfigured as exc:
@@ -82,8 +80,6 @@ def exposed_store_locations(app_configs, **kwargs):
 
 @register()
 def conversion_tools(app_configs, **kwargs):
-    from catalog.data import conversion
-
     if settings.CATALOG_IMPORT_CONVERT_TO and not conversion.available():
         return [
             Warning(

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from catalog.choices import ImageStatus, Visibility
 from catalog.context import RequestContext
 from catalog.exceptions import Forbidden, NotFound
+from catalog.models import ImageMember
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,6 @@ def enforce(ctx: RequestContext, rule: str, target: Target | None = None) -> Non
 
 
 def _member_row(ctx: RequestContext):
-    from catalog.models import ImageMember
-
     return ImageMember.objects.filter(image=OuterRef("pk"), member=ctx.project_id, deleted=False)
 
 

@@ -21,8 +21,9 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from catalog.context import RequestContext, expand_roles
+from catalog.data import sealed
 from catalog.exceptions import CatalogError, ServiceUnavailable, Unauthorized
-from catalog.identity import services
+from catalog.identity import projects
 from catalog.identity.models import Project
 
 logger = logging.getLogger("catalog.identity")
@@ -170,7 +171,7 @@ def record_project(identity: dict) -> None:
         name = f"{name} ({project_id[:8]})"
     try:
         with transaction.atomic():
-            services.ensure_project(
+            projects.ensure_project(
                 name,
                 project_id=project_id,
                 domain_id=identity["domain_id"][:64],
@@ -291,8 +292,6 @@ def password_login(username: str, password: str) -> dict | None:
 
 def login_state(raw: str, token: dict, projects: list[tuple[str, str]]) -> dict | None:
     """What a browser session keeps of a Keystone login (its token sealed)."""
-    from catalog.data import sealed
-
     identity = identity_of(token)
     if identity is None:
         return None

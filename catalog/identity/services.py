@@ -7,13 +7,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.context import RequestContext, expand_roles
 from catalog.exceptions import BadRequest, Unauthorized
+from catalog.identity import external
 from catalog.identity.models import Membership, Project, Token
+from catalog.identity.projects import DEFAULT_DOMAIN
 
 
 def hash_token(raw: str) -> str:
@@ -115,8 +116,6 @@ def resolve_token(raw: str, request_id: str = "") -> RequestContext | None:
     """The API's entry point: an external Keystone validates tokens when one is configured,
     else the built-in identity does. None means the token is not valid."""
     if settings.CATALOG_KEYSTONE_URL:
-        from catalog.identity import external  # only imported in external Keystone mode
-
         return external.context_for_token(raw, request_id)
     return context_for_token(raw, request_id)
 
@@ -140,23 +139,6 @@ def ensure_user(username: str, password: str | None = None, **extra):
     return user, created
 
 
-def ensure_project(name: str, *, project_id: str | None = None, description: str = "", **extra):
-    """The project named ``name``, created (and checked against the model's rules: not blank,
-    at most 64 characters, unique) when missing; returns (project, created)."""
-    project = Project.objects.filter(name=name).first()
-    if project is not None:
-        return project, False
-    project = Project(
-        name=name, description=description, **({"id": project_id} if project_id else {}), **extra
-    )
-    try:
-        project.full_clean()
-    except ValidationError as exc:
-        raise BadRequest("; ".join(exc.messages)) from None
-    project.save(force_insert=True)
-    return project, True
-
-
 @transaction.atomic
 def assign_role(user, project: Project, role: str) -> None:
     Membership.objects.get_or_create(user=user, project=project, role=role)
@@ -177,9 +159,9 @@ def session_context(request, user) -> RequestContext | None:
     if keystone is not None:
         if not settings.CATALOG_KEYSTONE_URL or keystone["expires"] <= time.time():
             return None
-        from catalog.identity.external import context_from_identity
-
-        return context_from_identity(keystone["identity"], getattr(request, "request_id", ""))
+        return external.context_from_identity(
+            keystone["identity"], getattr(request, "request_id", "")
+        )
     project_id = request.session.get(SESSION_PROJECT_KEY) if hasattr(request, "session") else None
     project = Project.objects.filter(pk=project_id, enabled=True).first() if project_id else None
     project = project or default_project_for(user)
@@ -197,9 +179,6 @@ def session_context(request, user) -> RequestContext | None:
 
 
 # --- Keystone v3 authentication (POST /identity/v3/auth/tokens) ---------------------------
-
-# The one domain of the built-in identity, as Keystone names its default domain.
-DEFAULT_DOMAIN = {"id": "default", "name": "Default"}
 
 
 def authenticate(auth: dict) -> tuple[str, Token]:
@@ -277,24 +256,6 @@ def _scope_project(scope: dict | None, user, parent: Token | None) -> Project:
     if project is None or project.domain_id != DEFAULT_DOMAIN["id"]:
         raise Unauthorized(f"Could not find project {ref.get('id') or ref.get('name')!r}.")
     return project
-
-
-def projects_of_user(user) -> list[Project]:
-    """The enabled projects where ``user`` has a role."""
-    return list(Project.objects.filter(memberships__user=user, enabled=True).distinct())
-
-
-def find_project(project_id: str) -> Project | None:
-    if "\x00" in project_id:  # no id holds NUL, and PostgreSQL refuses it in a query
-        return None
-    return Project.objects.filter(pk=project_id[:64]).first()
-
-
-def list_projects(name: str | None = None):
-    projects = Project.objects.filter(domain_id=DEFAULT_DOMAIN["id"])
-    if name is not None and "\x00" in name:  # as in find_project
-        return projects.none()
-    return projects.filter(name=name) if name is not None else projects
 
 
 def revoke(token: Token) -> None:

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from catalog.context import expand_roles
 from catalog.exceptions import BadRequest, CatalogError, Forbidden, NotFound, Unauthorized
 from catalog.http import json_body, public_base_url
+from catalog.identity import projects as project_records
 from catalog.identity import services, wire
 
 
@@ -151,7 +152,7 @@ class AuthProjectsView(IdentityView):
     def get(self, request):
         token, _ = caller_of(request)
         url = identity_url(request)
-        projects = services.projects_of_user(token.user)
+        projects = project_records.projects_of_user(token.user)
         return JsonResponse(
             {
                 "projects": [wire.project_body(p, url) for p in projects],
@@ -179,7 +180,7 @@ class ProjectListView(IdentityView):
         _, roles = caller_of(request)
         if "admin" not in roles:
             raise Forbidden("You are not authorized to list projects.")
-        projects = services.list_projects(name=request.GET.get("name"))
+        projects = project_records.list_projects(name=request.GET.get("name"))
         url = identity_url(request)
         return JsonResponse(
             {
@@ -198,7 +199,7 @@ class ProjectView(IdentityView):
 
     def get(self, request, project_id):
         caller_token, caller_roles = caller_of(request)
-        project = services.find_project(project_id)
+        project = project_records.find_project(project_id)
         if "admin" not in caller_roles:
             if project is None or not services.project_roles(caller_token.user, project):
                 raise Forbidden("You are not authorized to see this project.")

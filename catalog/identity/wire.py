@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import jsonschema
 
 from catalog.context import expand_roles
-from catalog.identity.services import DEFAULT_DOMAIN
+from catalog.identity.projects import DEFAULT_DOMAIN
 
 API_VERSION = "v3.14"
 # Stable ids for things Vitrine does not store (roles, services, endpoints): derived from

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from catalog import policy
 from catalog.context import RequestContext
+from catalog.domain import listing
 from catalog.exceptions import BadRequest, NotFound
 from catalog.models import Image, ImageLocation, ImageProperty, ImageTag, Task
 
@@ -94,8 +95,6 @@ _NO_EXPIRY = datetime(1970, 1, 1, tzinfo=UTC)
 
 def task_page(params) -> tuple[list, int]:
     """A page of tasks for ``GET /v2/tasks`` (filters, sort, keyset marker) and its limit."""
-    from catalog.domain import listing
-
     listing.check_query_text(params)
     tasks = Task.objects.all()
     status, kind = params.get("status"), params.get("type")

@@ -7,7 +7,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 
-from catalog.identity import external
+from catalog.data import sealed
+from catalog.identity import external, projects
 from catalog.identity import services as identity
 from catalog.identity.models import Project
 
@@ -24,7 +25,7 @@ def projects_of(request) -> list[Project]:
     keystone = request.session.get(identity.KEYSTONE_SESSION_KEY)
     if keystone is not None:
         return [Project(id=pid, name=name) for pid, name in keystone["projects"]]
-    return identity.projects_of_user(request.user)
+    return projects.projects_of_user(request.user)
 
 
 def catalog_view(view):
@@ -60,8 +61,6 @@ def authenticate_login(request, username: str, password: str):
 
 def switch_keystone_project(request, project_id: str) -> bool:
     """Rescope the session's Keystone token to another of the user's projects."""
-    from catalog.data import sealed
-
     keystone = request.session.get(identity.KEYSTONE_SESSION_KEY)
     if keystone is None or project_id not in {pid for pid, _ in keystone["projects"]}:
         return False

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.exceptions import CatalogError
-from catalog.identity import services
+from catalog.identity import projects
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, id=None, description="", **options):
         try:
-            project, created = services.ensure_project(name, project_id=id, description=description)
+            project, created = projects.ensure_project(name, project_id=id, description=description)
         except CatalogError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(project.id)

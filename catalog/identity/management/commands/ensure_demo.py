@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from catalog.choices import Role
-from catalog.identity import clouds_yaml, services
+from catalog.identity import clouds_yaml, projects, services
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             )
             return
         password = secrets.token_urlsafe(12)
-        project, _ = services.ensure_project("admin")
+        project, _ = projects.ensure_project("admin")
         user = User.objects.create_superuser("admin", password=password)
         services.assign_role(user, project, Role.ADMIN)
         raw, token = services.issue_token(user, project, ttl=86400, description="demo")
