@@ -4,7 +4,7 @@ Uploads and downloads a random image (1 GiB by default) through a live gunicorn 
 worker, filesystem store) and prints, per direction: MiB/s, the server worker's CPU seconds
 per GiB, and its peak RSS. In the same run it measures the machine's limits on the same
 amount of data: md5 and sha512 serially and in two threads, and a durable write (write +
-fsync) to the store's disk. Targets (issue 4): at least 3x Glance's 76 MiB/s upload, and at
+fsync) to the store's disk. Targets: at least 3x Glance's 76 MiB/s upload, and at
 least 80% of the machine limit (the slower of parallel hashing and the durable write).
 
     .venv/bin/python bench/data.py [--gib 1] [--no-serial]

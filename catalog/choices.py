@@ -7,7 +7,7 @@ class ImageStatus(models.TextChoices):
     QUEUED = "queued"
     SAVING = "saving"
     ACTIVE = "active"
-    KILLED = "killed"  # in the enum for compatibility only; v2 never sets it (Glance A16)
+    KILLED = "killed"  # kept, never set: docs/glance-differences.md#killed-status
     DELETED = "deleted"
     UPLOADING = "uploading"
     IMPORTING = "importing"

@@ -1,5 +1,6 @@
-"""Catalog errors. Domain and service code raise these; the API renders them in the seed's
-error envelope. No DRF or HTTP import here: the status code is just data on the class."""
+"""Catalog errors. Domain and service code raise these; the API renders them in its one
+error envelope (docs/glance-differences.md#error-envelope). No DRF or HTTP import here: the
+status code is just data on the class."""
 
 
 class CatalogError(Exception):

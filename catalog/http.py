@@ -42,7 +42,7 @@ def has_body(request) -> bool:
 
 def json_body(request, *, expect=(dict, list)):
     """The JSON document in the request body, whatever its declared media type (Glance
-    ignores the Content-Type of JSON routes; see transcript 23)."""
+    ignores the Content-Type of JSON routes: a JSON body sent as text/plain is read)."""
     if not has_body(request):
         raise BadRequest("Body expected in request.")
     try:

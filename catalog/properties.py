@@ -2,7 +2,7 @@
 
 Create validation, PATCH rules, the serialized view, ``/v2/schemas/image`` and the list
 filters and sort keys all read this table, so the lists can never drift apart (in Glance
-they live in five places and do drift: see Appendix A7 of the spec).
+they live in five places and do drift: docs/glance-differences.md#internal-keys).
 """
 
 from dataclasses import dataclass, field
@@ -288,7 +288,8 @@ BASE_ATTRIBUTES: tuple[Attribute, ...] = (
 )
 
 # Names that are never user properties although they are not published attributes:
-# Glance's reserved words, and (fixing Glance A7) internal keys that its PATCH lets through.
+# Glance's reserved words, and internal keys that its PATCH lets through
+# (docs/glance-differences.md#internal-keys).
 UNPUBLISHED = (
     Attribute("location", {}, access=RESERVED, published=False),
     Attribute("deleted", {}, access=RESERVED, published=False),

@@ -369,7 +369,7 @@ if CATALOG_KEYSTONE_URL:
             f"CATALOG_KEYSTONE_URL={CATALOG_KEYSTONE_URL!r} is not an http(s) URL."
         )
 
-# --- Per-project quotas (issue 6) --------------------------------------------------------
+# --- Per-project quotas ------------------------------------------------------------------
 # Defaults of Glance's four unified-limit quotas, for projects without an override (set by
 # admins in the Django admin or with `manage.py project_quota`). Sizes in MiB, counts in
 # images, as Glance reports them in /v2/info/usage; -1 means unlimited.

@@ -1,6 +1,6 @@
 """The fixed cast of callers and the HTTP helpers every API test uses.
 
-Personas (as in STYLE.md): an admin (admin of its own project), alice (member of A),
+Personas: an admin (admin of its own project), alice (member of A),
 bob (member of B), carol (reader of A), and anonymous (no token).
 """
 

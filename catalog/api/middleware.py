@@ -22,7 +22,7 @@ class RequestIdMiddleware:
     """Give every request an id and every response the ``x-openstack-request-id`` header.
 
     A client-sent id is echoed with the ``req-`` prefix. One that is too long is refused
-    with 431, as Glance intends (it answers 500: defect A9).
+    with 431, as Glance intends (docs/glance-differences.md#request-id-length).
     """
 
     def __init__(self, get_response):

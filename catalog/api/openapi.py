@@ -3,7 +3,8 @@ per-view annotations shared by the API views.
 
 The image components are generated from the property table, like ``/v2/schemas/image``, so
 the published description cannot drift from validation. The others (import, discovery,
-errors) are the seed's shapes, declared here once for the views that answer them.
+errors) have fixed shapes (tests/data/seed_components.json), declared here once for the
+views that answer them.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -156,7 +157,7 @@ def json_patch_operation_component() -> dict:
     }
 
 
-# --- Components of other resources (the seed's shapes) --------------------------------------
+# --- Components of other resources (fixed shapes) --------------------------------------------
 
 
 def _limit_usage() -> dict:

@@ -55,7 +55,7 @@ urlpatterns = [
     ),
 ]
 
-# Sharing, usage and the approval workflow (issue 6).
+# Sharing, usage and the approval workflow.
 urlpatterns += [
     path(
         "images/<str:image_id>/members",

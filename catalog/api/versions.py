@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from catalog.http import public_base_url
 
 CURRENT = "2.17"
-# Newest first (Glance emits an odd order and gaps: A15). 2.14, 2.16 and 2.18 are the
+# Newest first (docs/glance-differences.md#version-list). 2.14, 2.16 and 2.18 are the
 # image-cache versions, which Vitrine does not serve.
 SUPPORTED = (
     "2.15",

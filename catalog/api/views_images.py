@@ -21,7 +21,7 @@ from catalog.services import images as image_service
 
 def create_headers() -> dict:
     """Glance's discovery headers on a created image: the import methods and, in multi-store
-    mode, the stores (only those users can name: Glance also lists its reserved ones, A8)."""
+    mode, the stores users can name (docs/glance-differences.md#store-ids-header)."""
     headers = {}
     methods = settings.CATALOG_ENABLED_IMPORT_METHODS
     if methods:

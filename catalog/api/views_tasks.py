@@ -26,7 +26,7 @@ STUB_KEYS = (
 
 
 def serialize_task(task: Task) -> dict:
-    """Glance's task view (its per-image list leaks raw rows instead: we use this: A13)."""
+    """Glance's task view, for both task routes (docs/glance-differences.md#image-tasks-view)."""
     return {
         "id": task.id,
         "type": task.type,

@@ -28,7 +28,8 @@ _NEEDS_FORMATS_FROM = frozenset({S.QUEUED, S.UPLOADING})
 _NEEDS_FORMATS_TO = frozenset({S.SAVING, S.ACTIVE, S.IMPORTING})
 
 # What an image loses when it goes back to queued: nothing half-written survives a failed
-# upload (Glance keeps hashes and data after a failed inspection: defect A2).
+# upload (Glance keeps hashes and data after a failed inspection:
+# docs/glance-differences.md#failed-upload).
 DATA_FIELDS_CLEARED_ON_QUEUED = (
     "size",
     "virtual_size",
@@ -128,7 +129,8 @@ def check_custom_key(key: str) -> None:
 
 
 def unique_tags(tags: list[str]) -> list[str]:
-    """Tags are a set on the wire; we keep first-seen order (Glance loses it: A14)."""
+    """Tags are a set on the wire; we keep first-seen order
+    (docs/glance-differences.md#tag-order)."""
     return list(dict.fromkeys(tags))
 
 

@@ -102,7 +102,8 @@ def parse_isotime(raw: str) -> datetime:
 
 def split_filter_op(expression: str) -> tuple[str, str]:
     """``op:value`` -> (op, value); no colon means ``eq``. A bare timestamp (which contains
-    colons) is an ``eq`` too. So a name with a colon must be written ``eq:a:b`` (Glance A17)."""
+    colons) is an ``eq`` too. So a name with a colon must be written ``eq:a:b``, as in Glance
+    (docs/glance-differences.md#colon-in-filter-values)."""
     op, sep, value = expression.partition(":")
     if not sep:
         return "eq", expression

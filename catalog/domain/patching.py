@@ -1,10 +1,10 @@
 """Glance's JSON Patch for images, as pure rules (no ORM, no I/O).
 
-Glance's patch is not RFC 6902 (spec section 4): two media types with two document shapes,
-only add/remove/replace, one-segment paths, ``add`` as an upsert (v2.1) or a conflict
-(v2.0), 403 for removing a base attribute and 409 for a missing property. So we parse the
-operations ourselves and only use ``jsonpointer`` to decode escapes; ``JsonPatch.apply`` would
-get every one of those rules wrong.
+Glance's patch is not RFC 6902 (docs/glance-differences.md#json-patch): two media types
+with two document shapes, only add/remove/replace, one-segment paths, ``add`` as an upsert
+(v2.1) or a conflict (v2.0), 403 for removing a base attribute and 409 for a missing
+property. So we parse the operations ourselves and only use ``jsonpointer`` to decode
+escapes; ``JsonPatch.apply`` would get every one of those rules wrong.
 
 ``parse_patch`` checks the whole document first (400 and the read-only/reserved 403s, as
 Glance's deserializer does), then ``apply_patch`` applies the changes in order to a copy of
@@ -195,7 +195,7 @@ def _apply_to_attribute(state: ImageState, change: Change, rules: PatchRules) ->
         raise Conflict(f"Property {name} already present.")
     if props.ATTRIBUTES[name].admin_only and not rules.may_change_owner:
         # For add as for replace: Glance checks only replace and commits an owner change
-        # made with add by any member (defect A1).
+        # made with add by any member (docs/glance-differences.md#owner-change).
         raise Forbidden("Owner can't be updated by non admin.")
     if name == "visibility":
         rules.check_visibility(value)

@@ -2,8 +2,8 @@
 
 Each attribute's ``filter`` kind in ``catalog.properties`` picks a filter class here, so a new
 filterable attribute needs no code. Values are parsed by ``catalog.domain.listing`` (Glance's syntax
-and messages); every malformed value is a 400, never a 500 (Glance: ``size_min=`` and
-``foo_min=1`` crash, defect A4).
+and messages); every malformed value is a 400, never a 500 (Glance crashes on
+``foo_min=1``: docs/glance-differences.md#unknown-range-filter).
 """
 
 import django_filters

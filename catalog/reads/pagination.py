@@ -71,7 +71,8 @@ def _sort_reference(key: str, aliases: dict) -> str:
 
 def _marker_values(ctx: RequestContext, marker: str, order) -> list:
     """The marker's sort values. An unknown marker and one the caller may not see are the
-    same 400 (Glance answers 403 for the latter, which leaks its existence: defect A6)."""
+    same 400 (Glance's 403 for the latter leaks its existence:
+    docs/glance-differences.md#invisible-marker)."""
     row = None
     if len(marker) <= 36:
         row = (
@@ -123,7 +124,8 @@ def page_rows(ctx: RequestContext, queryset: QuerySet, page: PageRequest) -> lis
 
 def _link(query, marker: str | None) -> str:
     """``/v2/images`` with every query parameter, repeated ones included (Glance keeps only
-    the last value of each: defect A3), and ``marker`` replaced or dropped."""
+    the last value of each: docs/glance-differences.md#list-links), and ``marker`` replaced
+    or dropped."""
     pairs = []
     for key, values in query.lists():
         if key == "marker":

@@ -22,7 +22,7 @@ def _perform(ctx: RequestContext, image_id: str, action: str) -> Image:
         if image.status == target:
             return image  # Glance: a repeated action is a no-op 204
         if image.status != source:
-            # Glance answers 403 here, not 409 (A12): kept for client compatibility.
+            # 403, not 409, as Glance (docs/glance-differences.md#action-status-errors).
             raise Forbidden(f"Not allowed to {action} image in status '{image.status}'")
         try:
             return transition(image, target)

@@ -5,7 +5,7 @@ size cap, storage quota), the format inspector, the two digests and into a store
 The blob is committed only when every check has passed, and the image becomes ``active`` in
 the same step as its location is recorded. Any failure aborts the writer and returns the
 image to ``queued`` with nothing of the upload left (Glance keeps hashes and data after a
-failed inspection: defect A2).
+failed inspection: docs/glance-differences.md#failed-upload).
 """
 
 import logging
@@ -229,7 +229,8 @@ def stage_data(
         image = lock_image_for(
             ctx, image_id, "modify_image", not_found=f"No image found with ID {image_id}"
         )
-        # Glance does not require the formats to stage (A18); the import will.
+        # Staging needs no formats, the import does:
+        # docs/glance-differences.md#stage-without-formats.
         image_rules.check_transition(image.status, ImageStatus.UPLOADING, None, None)
         budget = quotas.check_data_write_start(
             image.owner, image.pk, target=quotas.STAGING, declared_size=declared_size

@@ -75,7 +75,7 @@ IMAGE_SIZE_TOTAL = "image_size_total"
 IMAGE_COUNT_TOTAL = "image_count_total"
 IMAGE_STAGE_TOTAL = "image_stage_total"
 IMAGE_COUNT_UPLOADING = "image_count_uploading"
-# The order of the seed's UsageInfo.
+# The order of the UsageInfo component we publish.
 QUOTA_NAMES = (IMAGE_SIZE_TOTAL, IMAGE_COUNT_TOTAL, IMAGE_STAGE_TOTAL, IMAGE_COUNT_UPLOADING)
 SIZE_QUOTAS = frozenset({IMAGE_SIZE_TOTAL, IMAGE_STAGE_TOTAL})
 # Glance's static byte budget (CATALOG_USER_STORAGE_QUOTA), named in messages when it binds.
@@ -312,7 +312,7 @@ def _raise_size_exceeded(owner: str, image_id: str, requested: int, target: str)
         limit, used = storage_limit(owner), storage_used(owner, exclude_image_id=image_id)
         if limit != limit_of(owner, IMAGE_SIZE_TOTAL):
             # Glance's static user_storage_quota binds: answer in its words, which clients
-            # and the spec's oracles know.
+            # know.
             raise QuotaExceeded(
                 f"Image exceeds the storage quota: The size of the data {requested} will "
                 f"exceed the limit. {max(0, limit - used)} bytes remaining."

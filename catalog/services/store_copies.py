@@ -26,8 +26,8 @@ def delete_from_store(ctx: RequestContext, store_id: str, image_id: str) -> None
             )
         copies = list(image.locations.filter(status=ImageLocation.ACTIVE))
         here = [c for c in copies if c.store == store_id]
-        # Glance's order (A11): "only store" before "not stored there"; we check where the
-        # copy is first, which answers the question the caller asked.
+        # Glance checks "only store" before "not stored there"; we check where the copy is
+        # first (docs/glance-differences.md#store-copy-delete-order).
         if not here:
             raise NotFound(f"Image {image_id} is not stored in store {store_id}.")
         if len(copies) == len(here):

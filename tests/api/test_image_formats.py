@@ -1,6 +1,7 @@
 """Disk-format safety of uploads: small crafted images of each kind, malicious ones included.
 
-The decision rules are Glance's (spec section 13.3); the parsing is oslo.utils' inspector.
+The decision rules are Glance's (catalog/data/inspection.py lists them); the parsing is
+oslo.utils' inspector.
 """
 
 import struct
@@ -73,7 +74,7 @@ def image_of(persona, disk_format, container_format="bare"):
 @pytest.mark.parametrize(
     "disk_format,data,virtual_size",
     [
-        ("qcow2", qcow2(), 10 * MiB),  # Glance's oracle 27
+        ("qcow2", qcow2(), 10 * MiB),  # as Glance 33 reports it
         ("qcow2", qcow2(version=3), 10 * MiB),
         ("iso", iso(), 100 * 2048),
         ("vhd", vhd(), 8 * MiB),
@@ -155,7 +156,7 @@ def test_unsafe_content_is_415_and_nothing_kept(alice, case, image_store_dir, se
     error = response.json()["error"]
     assert error["message"] == "Image failed safety checks"
     assert check in error["details"]
-    # Nothing of the refused upload survives (Glance keeps hashes and data: defect A2).
+    # Nothing of the refused upload survives (docs/glance-differences.md#failed-upload).
     assert_queued_without_data(image["id"], image_store_dir)
     assert_status(download(alice, image["id"]), 204)
     # The safety checks hold even when format mismatches are tolerated.

@@ -133,7 +133,8 @@ def test_out_of_range_and_unstorable_values_are_400(alice, body, message):
     "raw,message",
     [
         ("{", "Malformed JSON in request body."),
-        ("[1]", "Request body must be a JSON object."),  # Glance: 500 (A5)
+        # Glance: 500 (docs/glance-differences.md#non-object-create-body).
+        ("[1]", "Request body must be a JSON object."),
         ("42", "Unexpected body type. Expected list/dict."),
         ("", "Body expected in request."),
     ],

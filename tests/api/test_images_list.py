@@ -333,7 +333,8 @@ def test_first_and_next_links(alice, seven):
 
 
 def test_links_keep_repeated_parameters(alice):
-    """Glance keeps only the last tag in first/next (defect A3): we keep them all."""
+    """Glance keeps only the last tag in first/next: we keep them all
+    (docs/glance-differences.md#list-links)."""
     for i in range(3):
         make(alice, i, tags=["a", "b"], name=f"n{i}")
     document = listed(alice, "?limit=1&tag=a&tag=b&sort_key=name&sort_key=id&sort_dir=asc")
@@ -380,7 +381,8 @@ def test_marker_at_the_end_gives_an_empty_page(alice, seven):
 
 
 def test_unknown_and_invisible_markers_are_the_same_400(alice, bob):
-    """Glance answers 403 for an invisible marker and so leaks its existence (A6)."""
+    """Glance answers 403 for an invisible marker and so leaks its existence
+    (docs/glance-differences.md#invisible-marker)."""
     secret = make(alice, 1, visibility="private")
     make(bob, 2)
     unknown = "deadbeef-0000-4000-8000-000000000000"

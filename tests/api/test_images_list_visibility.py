@@ -1,5 +1,5 @@
-"""Which images GET /v2/images lists, per persona and query: Glance's visibility matrix
-(spec section 2.5, transcripts/zz-visibility-matrix.md), observed on glance 33."""
+"""Which images GET /v2/images lists, per persona and query: Glance's visibility matrix, as
+observed on glance 33."""
 
 import pytest
 

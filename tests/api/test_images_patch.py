@@ -1,4 +1,5 @@
-"""PATCH /v2/images/{id}: Glance's JSON Patch (spec section 4), atomic and race-free."""
+"""PATCH /v2/images/{id}: Glance's JSON Patch (docs/glance-differences.md#json-patch), atomic
+and race-free."""
 
 import threading
 import time
@@ -270,7 +271,8 @@ def test_formats_change_only_while_queued_or_importing(alice, image):
 
 
 def test_owner_changes_are_admin_only_and_never_written(alice, bob, admin, image):
-    """Glance commits an owner change made with add by a non-admin (defect A1)."""
+    """Glance commits an owner change made with add by a non-admin
+    (docs/glance-differences.md#owner-change)."""
     for op in ("add", "replace"):
         ops = [{"op": op, "path": "/owner", "value": bob.project_id}]
         assert message(alice, image, ops, 403) == "Owner can't be updated by non admin."

@@ -1,4 +1,4 @@
-"""/v2/images/{id}/members: Glance's sharing rules, per persona (spec section 8 and 11).
+"""/v2/images/{id}/members: Glance's sharing rules and default policy, per persona.
 
 The cast: alice (member of A) owns the shared image; bob (member of B) is invited; dave
 (member of C) is invited too where a second member is needed; erin (member of D) is a
@@ -369,7 +369,7 @@ def test_a_member_never_gains_write_access(shared, bob, dave):
 
 # --- Schema --------------------------------------------------------------------------------
 
-# The body of GET /v2/schemas/member from Glance 33.0.0 (transcript 07-schema-member.txt).
+# The body of GET /v2/schemas/member from Glance 33.0.0, verbatim.
 GLANCE_MEMBER_SCHEMA = json.loads(
     '{"name": "member", "properties": {"member_id": {"type": "string", "description": "An '
     'identifier for the image member (tenantId)"}, "image_id": {"type": "string", "description"'

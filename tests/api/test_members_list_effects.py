@@ -1,4 +1,5 @@
-"""Sharing through the members API, seen in the member's image list (spec 2.5, oracle 34)."""
+"""Sharing through the members API, seen in the member's image list (Glance's default list
+shows a shared image once its member accepted it)."""
 
 from tests.conftest import assert_status
 

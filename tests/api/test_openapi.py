@@ -1,4 +1,4 @@
-"""The published OpenAPI document: valid, warning-free, and carrying the seed's components."""
+"""The published OpenAPI document: valid, warning-free, and carrying the fixed components."""
 
 import json
 from pathlib import Path
@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from tests.conftest import assert_status
 
-# The component schemas we must publish (spec/000_5c715528ae9da426.txt).
+# The component schemas we must publish, with their binding shapes.
 SEED = json.loads((Path(__file__).parent.parent / "data" / "seed_components.json").read_text())
 # What must agree between a seed schema and ours (descriptions may differ).
 COMPARED = ("type", "nullable", "format", "readOnly", "$ref")

@@ -6,7 +6,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-# The seed's UsageInfo component (spec/000_*.txt), verbatim.
+# The UsageInfo component we must publish, verbatim (as in tests/data/seed_components.json).
 SEED_USAGE_INFO = json.loads(
     '{"type":"object","properties":{"usage":{"type":"object","properties":{"image_size_total":'
     '{"type":"object","properties":{"limit":{"type":"integer"},"usage":{"type":"integer"}}},'

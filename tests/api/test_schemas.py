@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import assert_status
 
-# The bodies Glance 33 answered (transcripts 05-08).
+# The bodies Glance 33 answered, verbatim.
 GLANCE = json.loads((Path(__file__).parent.parent / "data" / "glance_schemas.json").read_text())
 
 

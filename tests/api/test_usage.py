@@ -1,4 +1,4 @@
-"""GET /v2/info/usage: the seed's UsageInfo with real limits and the caller's project usage.
+"""GET /v2/info/usage: the UsageInfo body with real limits and the caller's project usage.
 
 Data states (active with a size, staged, saving) are set on the rows directly: this module
 tests the accounting; the data paths have their own tests.
