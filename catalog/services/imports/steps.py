@@ -21,6 +21,7 @@ from catalog.data.inspection import FormatWatch
 from catalog.data.remote_images import RemoteImage
 from catalog.domain.imports import ImportRequest
 from catalog.exceptions import BadRequest
+from catalog.identity import external
 from catalog.models import Image, ImageLocation, Task
 from catalog.services import quotas
 from catalog.services.imports.task_record import ImportFailed, heartbeat, note
@@ -46,7 +47,9 @@ def _read_remote_image(ctx: RequestContext, request: ImportRequest) -> RemoteIma
     if not ctx.auth_token:
         raise BadRequest("glance-download needs a token-authenticated request.")
     endpoint = remote_images.image_endpoint(
-        request.glance_region, request.glance_service_interface, ctx.auth_token
+        request.glance_region,
+        request.glance_service_interface,
+        lambda: external.user_catalog(ctx.auth_token),
     )
     return remote_images.fetch_record(endpoint, request.glance_image_id, ctx.auth_token)
 
