@@ -14,7 +14,8 @@ def read_props(image: Image) -> dict[str, str]:
 
 
 def set_props(image: Image, **values) -> None:
-    """Write server-owned ``os_glance_*`` properties; None removes one."""
+    """Write properties the server sets (``os_glance_*``, a glance-download's copied ones);
+    None removes one."""
     for name, value in values.items():
         if value is None:
             ImageProperty.objects.filter(image=image, name=name).delete()
@@ -32,7 +33,7 @@ def _join(values) -> str:
     return ",".join(dict.fromkeys(values))
 
 
-def lock(image: Image, props: dict[str, str], task_id: str, targets: list[str]) -> None:
+def acquire(image: Image, props: dict[str, str], task_id: str, targets: list[str]) -> None:
     """Take the lock for ``task_id`` and add ``targets`` to the stores in progress (a new
     attempt at a store clears its earlier failure)."""
     failed = [s for s in _store_list(props.get(FAILED_IMPORT)) if s not in targets]

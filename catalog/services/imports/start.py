@@ -59,7 +59,7 @@ def start_import(
             declared_size=image.size if method.size_known else None,
         )
         task = _record_task(ctx, image, body, targets, remote)
-        lock.lock(image, props, task.id, targets)
+        lock.acquire(image, props, task.id, targets)
         if not method.copies:
             transition(image, ImageStatus.IMPORTING)
         transaction.on_commit(lambda: queue.enqueue(task.id))

@@ -29,6 +29,8 @@ from catalog.services.imports.task_record import ImportFailed, heartbeat, note
 
 @dataclass(frozen=True)
 class MethodSteps:
+    """What one method does that the others do not (None: nothing)."""
+
     # In the request, before the image is locked; a glance-download returns the remote image.
     look_up: Callable[[RequestContext, ImportRequest], RemoteImage | None] | None = None
     # In the worker, first: bring the data into the staging area.
