@@ -90,3 +90,28 @@ def conversion_tools(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def import_methods(app_configs, **kwargs):
+    """CATALOG_ENABLED_IMPORT_METHODS must name methods of the table: another name would be
+    advertised by /v2/info/import and refused by the import itself."""
+    from django.core.checks import Error
+
+    from catalog.domain import imports as import_rules
+
+    unknown = [
+        name
+        for name in settings.CATALOG_ENABLED_IMPORT_METHODS
+        if name not in import_rules.IMPORT_METHODS
+    ]
+    if unknown:
+        return [
+            Error(
+                "CATALOG_ENABLED_IMPORT_METHODS names unknown import methods: "
+                f"{', '.join(unknown)}.",
+                hint=f"The import methods are: {', '.join(import_rules.IMPORT_METHODS)}.",
+                id="catalog.E020",
+            )
+        ]
+    return []

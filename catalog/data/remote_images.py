@@ -8,6 +8,7 @@ through the web-download filter, whose allow-list opens the regions' hosts.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -44,12 +45,14 @@ def _catalog_endpoint(catalog: list, region: str, interface: str) -> str | None:
     return None
 
 
-def image_endpoint(region: str, interface: str, user_token: str) -> str:
-    """The base URL of ``region``'s image service (400 when the catalog has none)."""
-    if settings.CATALOG_KEYSTONE_URL:
-        from catalog.identity import external
+def image_endpoint(region: str, interface: str, user_catalog: Callable[[], list]) -> str:
+    """The base URL of ``region``'s image service (400 when the catalog has none).
 
-        url = _catalog_endpoint(external.user_catalog(user_token), region, interface)
+    ``user_catalog`` gives the user's service catalog; it is asked only in external Keystone
+    mode (the identity layer sits above this one, so the caller passes it in).
+    """
+    if settings.CATALOG_KEYSTONE_URL:
+        url = _catalog_endpoint(user_catalog(), region, interface)
     else:
         url = (settings.CATALOG_REMOTE_REGIONS.get(region) or "").rstrip("/") or None
     if not url:

@@ -2,22 +2,36 @@
 
 No ORM and no I/O: the import service feeds these the request, the image's state and the
 configured stores, and acts on what they return or raise.
+
+``IMPORT_METHODS`` is the one table of import methods: what each one's request must carry,
+the state the image must be in, the policy rule, where the data comes from. The worker's
+steps for each method are keyed by the same names (``catalog/services/imports/steps.py``);
+adding a method is one entry here and one there.
 """
 
+import enum
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from catalog.choices import ImageStatus
 from catalog.exceptions import BadRequest, Conflict, NotFound
 
-ALL_METHODS = ("glance-direct", "web-download", "copy-image", "glance-download")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 
 # A lock held by a task that stopped moving is stale and may be taken over (Glance: 60
 # minutes without an update, 120 for a task still pending).
 STALE_AFTER = {"pending": timedelta(minutes=120)}
 STALE_DEFAULT = timedelta(minutes=60)
+
+
+class DataSource(enum.Enum):
+    """Where an import's data comes from."""
+
+    STAGED = "staged"  # the caller staged it (PUT /stage) before importing
+    DOWNLOADED = "downloaded"  # the worker downloads it into the staging area
+    STORED = "stored"  # the image's own active copies
 
 
 @dataclass(frozen=True)
@@ -32,8 +46,113 @@ class ImportRequest:
     all_stores_must_succeed: bool = True
     raw: dict = field(default_factory=dict)
 
+    @property
+    def kind(self) -> "ImportMethod":
+        """The request's method, as the table describes it."""
+        return IMPORT_METHODS[self.method]
 
-def parse_import_request(body, enabled_methods) -> ImportRequest:
+
+def _no_fields(request: ImportRequest) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class ImportMethod:
+    """One import method: everything about it that is a rule rather than work."""
+
+    name: str
+    source: DataSource
+    # The policy rule a caller must pass on the image.
+    policy_rule: str
+    # The status the image must be in, and the 409 otherwise (step 5).
+    from_status: str
+    wrong_status: str
+    # The formats must be set before the import starts.
+    needs_formats: bool = True
+    # The checks of the method's own fields in the request (400 otherwise).
+    check_request: Callable[[ImportRequest], None] = _no_fields
+
+    @property
+    def copies(self) -> bool:
+        """The image already has data: it stays active, and its import only adds stores."""
+        return self.source is DataSource.STORED
+
+    @property
+    def uses_staging(self) -> bool:
+        """The data passes through the staging area (where it may be converted)."""
+        return self.source is not DataSource.STORED
+
+    @property
+    def size_known(self) -> bool:
+        """The image's size is known when the import starts (not a download)."""
+        return self.source is not DataSource.DOWNLOADED
+
+
+def _check_uri(request: ImportRequest) -> None:
+    if not isinstance(request.uri, str):
+        raise BadRequest("'uri' needs to be set for web-download import method")
+
+
+def _check_remote_image(request: ImportRequest) -> None:
+    if not request.glance_region:
+        raise BadRequest("'glance_region' needs to be set for glance-download import method")
+    # A list or an object here reached the region table as a key: a TypeError, a 500.
+    for field_name in ("glance_region", "glance_service_interface"):
+        if not isinstance(getattr(request, field_name), str):
+            raise BadRequest(f"'{field_name}' must be a string.")
+    if not request.glance_image_id:
+        raise BadRequest("'glance_image_id' needs to be set for glance-download import method")
+    if not isinstance(request.glance_image_id, str) or not _UUID.match(request.glance_image_id):
+        raise BadRequest(f"Remote image id does not look like a UUID: {request.glance_image_id}")
+
+
+IMPORT_METHODS: dict[str, ImportMethod] = {
+    method.name: method
+    for method in (
+        ImportMethod(
+            "glance-direct",
+            DataSource.STAGED,
+            policy_rule="modify_image",
+            from_status=ImageStatus.UPLOADING,
+            wrong_status="Image needs to be staged before 'glance-direct' method can be used",
+        ),
+        ImportMethod(
+            "web-download",
+            DataSource.DOWNLOADED,
+            policy_rule="modify_image",
+            from_status=ImageStatus.QUEUED,
+            wrong_status="Image needs to be in 'queued' state to use 'web-download' method",
+            check_request=_check_uri,
+        ),
+        ImportMethod(
+            "copy-image",
+            DataSource.STORED,
+            policy_rule="copy_image",
+            from_status=ImageStatus.ACTIVE,
+            wrong_status="Only images with status active can be targeted for copying",
+            needs_formats=False,  # an active image has them
+        ),
+        ImportMethod(
+            "glance-download",
+            DataSource.DOWNLOADED,
+            policy_rule="modify_image",
+            from_status=ImageStatus.QUEUED,
+            wrong_status="Image needs to be in 'queued' state to use 'glance-download' method",
+            needs_formats=False,  # the formats come from the remote image
+            check_request=_check_remote_image,
+        ),
+    )
+}
+ALL_METHODS = tuple(IMPORT_METHODS)
+
+
+def enabled_methods(configured: Iterable[str]) -> list[ImportMethod]:
+    """The methods a site enables (``CATALOG_ENABLED_IMPORT_METHODS``), in its order: what
+    ``/v2/info/import`` lists."""
+    return [IMPORT_METHODS[name] for name in configured if name in IMPORT_METHODS]
+
+
+def parse_import_request(body, enabled: Iterable[str]) -> ImportRequest:
     """Steps 1-3 and 6 of Glance's validation: the body alone."""
     if not isinstance(body, dict):
         raise BadRequest("Import request body must be a JSON object.")
@@ -45,7 +164,8 @@ def parse_import_request(body, enabled_methods) -> ImportRequest:
     name = method.get("name")
     if name is None:
         raise BadRequest("Import request requires a 'name' field.")
-    if not isinstance(name, str) or name not in enabled_methods:
+    offered = {m.name: m for m in enabled_methods(enabled)}
+    if not isinstance(name, str) or name not in offered:
         raise BadRequest(f"Unknown import method name '{name}'.")
     for flag in ("all_stores_must_succeed", "all_stores"):
         if flag in body and not isinstance(body[flag], bool):
@@ -66,39 +186,19 @@ def parse_import_request(body, enabled_methods) -> ImportRequest:
         all_stores_must_succeed=body.get("all_stores_must_succeed", True),
         raw=body,
     )
-    if name == "web-download" and not isinstance(request.uri, str):
-        raise BadRequest("'uri' needs to be set for web-download import method")
-    if name == "glance-download":
-        if not request.glance_region:
-            raise BadRequest("'glance_region' needs to be set for glance-download import method")
-        # A list or an object here reached the region table as a key: a TypeError, a 500.
-        for field in ("glance_region", "glance_service_interface"):
-            if not isinstance(getattr(request, field), str):
-                raise BadRequest(f"'{field}' must be a string.")
-        if not request.glance_image_id:
-            raise BadRequest("'glance_image_id' needs to be set for glance-download import method")
-        if not isinstance(request.glance_image_id, str) or not _UUID.match(request.glance_image_id):
-            raise BadRequest(
-                f"Remote image id does not look like a UUID: {request.glance_image_id}"
-            )
+    offered[name].check_request(request)
     return request
 
 
 def check_image_state(request: ImportRequest, status: str, disk_format, container_format) -> None:
     """Step 5: the image must be in the state the method needs (409 otherwise)."""
-    method = request.method
-    if method == "copy-image":
-        if status != ImageStatus.ACTIVE:
-            raise Conflict("Only images with status active can be targeted for copying")
+    method = request.kind
+    if status != method.from_status:
+        if status == ImageStatus.ACTIVE:
+            raise Conflict(f"Image with status {status} cannot be target for import")
+        raise Conflict(method.wrong_status)
+    if not method.needs_formats:
         return
-    if status == ImageStatus.ACTIVE:
-        raise Conflict(f"Image with status {status} cannot be target for import")
-    if method == "glance-direct" and status != ImageStatus.UPLOADING:
-        raise Conflict("Image needs to be staged before 'glance-direct' method can be used")
-    if method in ("web-download", "glance-download") and status != ImageStatus.QUEUED:
-        raise Conflict(f"Image needs to be in 'queued' state to use '{method}' method")
-    if method == "glance-download":
-        return  # the formats come from the remote image
     if not container_format:
         raise Conflict("'container_format' needs to be set before import")
     if not disk_format:
@@ -137,7 +237,7 @@ def target_stores(
     for store in targets:
         if store not in writable_stores:
             raise Conflict(f"Store {store} is not available on this site.")
-    if request.method == "copy-image":
+    if request.kind.copies:
         if request.all_stores:
             targets = [s for s in targets if s not in present_in]
         else:

@@ -121,3 +121,73 @@ def test_lock_staleness():
     assert rules.lock_is_stale("processing", now - timedelta(minutes=60), now)
     assert not rules.lock_is_stale("pending", now - timedelta(minutes=119), now)
     assert rules.lock_is_stale("pending", now - timedelta(minutes=120), now)
+
+
+# --- The table of methods ------------------------------------------------------------------
+
+REMOTE_ID = "a0000000-0000-4000-8000-000000000001"
+# A smallest valid body for every method of the table (a new method needs one here).
+VALID_BODIES = {
+    "glance-direct": {"method": {"name": "glance-direct"}},
+    "web-download": {"method": {"name": "web-download", "uri": "https://x.test/a.img"}},
+    "copy-image": {"method": {"name": "copy-image"}, "stores": ["cheap"]},
+    "glance-download": {
+        "method": {"name": "glance-download", "glance_region": "R2", "glance_image_id": REMOTE_ID}
+    },
+}
+
+
+def test_every_method_of_the_table_has_a_valid_body_here():
+    assert set(VALID_BODIES) == set(rules.IMPORT_METHODS) == set(rules.ALL_METHODS)
+
+
+@pytest.mark.parametrize("name", rules.ALL_METHODS)
+def test_every_method_validates_its_own_request(name):
+    request = rules.parse_import_request(VALID_BODIES[name], [name])
+    assert request.kind is rules.IMPORT_METHODS[name]
+    # The same body is an unknown method where the site does not enable it.
+    others = [m for m in rules.ALL_METHODS if m != name]
+    with pytest.raises(BadRequest, match=f"Unknown import method name '{name}'."):
+        rules.parse_import_request(VALID_BODIES[name], others)
+
+
+@pytest.mark.parametrize("name", ["foo", "", "GLANCE-DIRECT", ["glance-direct"]])
+def test_a_method_outside_the_table_is_unknown(name):
+    # Even when the configuration names it: the table is what the site can do.
+    enabled = [*rules.ALL_METHODS, "foo"]
+    with pytest.raises(BadRequest, match="Unknown import method name"):
+        rules.parse_import_request({"method": {"name": name}}, enabled)
+
+
+def test_an_entry_in_the_table_is_a_new_method(monkeypatch):
+    def needs_colour(request):
+        if "colour" not in request.raw["method"]:
+            raise BadRequest("'colour' needs to be set")
+
+    method = rules.ImportMethod(
+        "paint",
+        rules.DataSource.DOWNLOADED,
+        policy_rule="modify_image",
+        from_status="queued",
+        wrong_status="Image needs to be in 'queued' state to paint it",
+        check_request=needs_colour,
+    )
+    monkeypatch.setitem(rules.IMPORT_METHODS, "paint", method)
+    with pytest.raises(BadRequest, match="'colour' needs to be set"):
+        rules.parse_import_request({"method": {"name": "paint"}}, ["paint"])
+    request = rules.parse_import_request({"method": {"name": "paint", "colour": "red"}}, ["paint"])
+    assert request.kind is method
+    rules.check_image_state(request, "queued", "raw", "bare")
+    with pytest.raises(Conflict, match="to paint it"):
+        rules.check_image_state(request, "uploading", "raw", "bare")
+
+
+def test_enabled_methods_follow_the_configuration_order():
+    configured = ["copy-image", "nope", "glance-direct"]
+    assert [m.name for m in rules.enabled_methods(configured)] == ["copy-image", "glance-direct"]
+
+
+@pytest.mark.parametrize("name", rules.ALL_METHODS)
+def test_each_method_starts_from_its_status(name):
+    method = rules.IMPORT_METHODS[name]
+    rules.check_image_state(rules.ImportRequest(name), method.from_status, "raw", "bare")

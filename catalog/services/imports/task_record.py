@@ -1,0 +1,66 @@
+"""The ``Task`` row of an import, the durable record the worker keeps up to date: claimed,
+beating while data moves, noted, finished."""
+
+import time
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Task
+
+HEARTBEAT_SECONDS = 2.0
+MiB = 1024 * 1024
+
+
+class ImportFailed(Exception):
+    """The import cannot complete; the message goes to the task record."""
+
+
+def claim(task_id: str) -> Task | None:
+    """Take a pending task for this worker (None: already done, failed or taken)."""
+    with transaction.atomic():
+        task = Task.objects.select_for_update().filter(pk=task_id).first()
+        if task is None or task.status != Task.Status.PENDING:
+            return None  # already done, failed or taken by another worker
+        task.status = Task.Status.PROCESSING
+        task.attempts += 1
+        task.updated_at = timezone.now()
+        task.message = ""
+        task.save(update_fields=["status", "attempts", "updated_at", "message"])
+    return task
+
+
+def heartbeat(task: Task, chunks: Iterable[bytes], verb: str) -> Iterator[bytes]:
+    """Pass chunks through, recording progress (and liveness) on the task every few seconds;
+    stop when the task was failed meanwhile (a stolen lock, an admin)."""
+    done, last = 0, time.monotonic()
+    for chunk in chunks:
+        done += len(chunk)
+        if time.monotonic() - last >= HEARTBEAT_SECONDS:
+            last = time.monotonic()
+            alive = Task.objects.filter(pk=task.pk, status=Task.Status.PROCESSING).update(
+                updated_at=timezone.now(), message=f"{verb} {done // MiB} MiB"
+            )
+            if not alive:
+                raise ImportFailed("The task was stopped while it ran.")
+        yield chunk
+
+
+def note(task: Task, message: str) -> None:
+    Task.objects.filter(pk=task.pk).update(message=message, updated_at=timezone.now())
+
+
+def finish(task: Task, status: str, message: str, result=None) -> None:
+    now = timezone.now()
+    task.secret = ""
+    task.status = status
+    task.message = message
+    task.result = result
+    task.updated_at = now
+    task.expires_at = now + timedelta(hours=settings.CATALOG_TASK_TIME_TO_LIVE)
+    task.save(
+        update_fields=["status", "message", "result", "updated_at", "expires_at", "input", "secret"]
+    )
