@@ -5,6 +5,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from catalog.data import conversion, stores
+from catalog.domain import imports as import_rules
 
 
 @register(Tags.security, deploy=True)
@@ -96,10 +97,6 @@ def conversion_tools(app_configs, **kwargs):
 def import_methods(app_configs, **kwargs):
     """CATALOG_ENABLED_IMPORT_METHODS must name methods of the table: another name would be
     advertised by /v2/info/import and refused by the import itself."""
-    from django.core.checks import Error
-
-    from catalog.domain import imports as import_rules
-
     unknown = [
         name
         for name in settings.CATALOG_ENABLED_IMPORT_METHODS
