@@ -19,12 +19,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 
 from catalog.api import openapi
 from catalog.api.base import CatalogAPIView
-from catalog.api.views_members import serialize_member
 from catalog.choices import MemberStatus, PublicationStatus
 from catalog.exceptions import BadRequest
 from catalog.http import has_body, json_body
-from catalog.models import PublicationRequest
-from catalog.reads.representations import isotime, serialize_image
+from catalog.reads.representations import (
+    invitation_list,
+    publication_request_list,
+    serialize_publication_request,
+)
 from catalog.services import members as member_service
 from catalog.services import publication
 
@@ -63,27 +65,6 @@ _INVITATIONS = {
 }
 
 
-def serialize_publication_request(request: PublicationRequest) -> dict:
-    return {
-        "id": request.pk,
-        "image_id": request.image_id,
-        "project_id": request.project_id,
-        "status": request.status,
-        "message": request.message,
-        "requested_by": request.requested_by,
-        "created_at": isotime(request.created_at),
-        "decided_by": request.decided_by,
-        "decided_at": isotime(request.decided_at),
-        "decision_reason": request.decision_reason,
-    }
-
-
-def _request_list(requests) -> JsonResponse:
-    return JsonResponse(
-        {"publication_requests": [serialize_publication_request(r) for r in requests]}
-    )
-
-
 def _status_param(request, allowed, default):
     value = request.query_params.get("status", default)
     if value == "all":
@@ -106,7 +87,9 @@ class ImagePublicationRequestsView(CatalogAPIView):
         responses={200: OpenApiResponse(response=_REQUEST_LIST), **openapi.errors(401, 404)},
     )
     def get(self, request, image_id):
-        return _request_list(publication.requests_for_image(self.ctx, image_id))
+        return JsonResponse(
+            publication_request_list(publication.requests_for_image(self.ctx, image_id))
+        )
 
     @extend_schema(
         operation_id="x_vitrine_image_publication_requests_create",
@@ -134,7 +117,9 @@ class PublicationRequestsView(CatalogAPIView):
     )
     def get(self, request):
         status = _status_param(request, PublicationStatus.values, "all")
-        return _request_list(publication.requests_visible_to(self.ctx, status))
+        return JsonResponse(
+            publication_request_list(publication.requests_visible_to(self.ctx, status))
+        )
 
 
 class MemberInvitationsView(CatalogAPIView):
@@ -151,10 +136,4 @@ class MemberInvitationsView(CatalogAPIView):
     def get(self, request):
         status = _status_param(request, MemberStatus.values, MemberStatus.PENDING)
         rows = member_service.invitations(self.ctx, status)
-        return JsonResponse(
-            {
-                "invitations": [
-                    {"image": serialize_image(r.image), "member": serialize_member(r)} for r in rows
-                ]
-            }
-        )
+        return JsonResponse(invitation_list(rows))

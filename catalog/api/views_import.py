@@ -11,6 +11,7 @@ from catalog.api.base import CatalogAPIView
 from catalog.data import stores
 from catalog.exceptions import NotFound
 from catalog.http import json_body
+from catalog.reads.representations import store_list
 from catalog.services import imports, store_copies
 
 
@@ -63,17 +64,6 @@ def _multi_store_only():
         raise NotFound("Multi backend is not supported at this site.")
 
 
-def store_view(store: stores.Store, default_id: str) -> dict:
-    view = {"id": store.id}
-    if store.description:
-        view["description"] = store.description
-    if store.id == default_id:
-        view["default"] = True
-    if store.read_only:
-        view["read-only"] = True
-    return view
-
-
 class StoresInfoView(CatalogAPIView):
     http_method_names = ["get"]
 
@@ -84,10 +74,7 @@ class StoresInfoView(CatalogAPIView):
     )
     def get(self, request):
         _multi_store_only()
-        _, default = stores.store_config()
-        return JsonResponse(
-            {"stores": [store_view(s, default) for s in stores.all_stores().values()]}
-        )
+        return JsonResponse(store_list())
 
 
 class StoresDetailView(CatalogAPIView):
@@ -104,13 +91,7 @@ class StoresDetailView(CatalogAPIView):
     def get(self, request):
         policy.enforce(self.ctx, "stores_info_detail")
         _multi_store_only()
-        _, default = stores.store_config()
-        details = []
-        for store in stores.all_stores().values():
-            view = store_view(store, default)
-            view.update({"type": store.kind, "weight": 0, "properties": store.describe()})
-            details.append(view)
-        return JsonResponse({"stores": details})
+        return JsonResponse(store_list(detail=True))
 
 
 class StoreImageView(CatalogAPIView):

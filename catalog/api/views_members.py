@@ -7,12 +7,8 @@ from catalog.api import openapi
 from catalog.api.base import CatalogAPIView
 from catalog.domain import sharing
 from catalog.http import json_body
-from catalog.models import ImageMember
-from catalog.reads.representations import isotime
+from catalog.reads.representations import member_list, serialize_member
 from catalog.services import members as member_service
-
-SCHEMA_MEMBER = "/v2/schemas/member"
-SCHEMA_MEMBERS = "/v2/schemas/members"
 
 # The JSON Schemas of /v2/schemas/member(s) carry Glance's "name" and "links" keys, which are
 # not OpenAPI schema keywords: the API description gets their properties only.
@@ -28,18 +24,6 @@ _MEMBER = OpenApiResponse(response=MEMBER_OPENAPI, description="An image member.
 _MEMBERS = OpenApiResponse(response=MEMBERS_OPENAPI, description="Image members.")
 
 
-def serialize_member(row: ImageMember) -> dict:
-    """A membership as Glance shows it."""
-    return {
-        "member_id": row.member,
-        "image_id": row.image_id,
-        "status": row.status,
-        "created_at": isotime(row.created_at),
-        "updated_at": isotime(row.updated_at),
-        "schema": SCHEMA_MEMBER,
-    }
-
-
 class MemberListView(CatalogAPIView):
     """The members of a shared image (a member project sees only its own row); adding one
     answers 200 with the new member, status ``pending``."""
@@ -52,9 +36,7 @@ class MemberListView(CatalogAPIView):
     )
     def get(self, request, image_id):
         rows = member_service.list_members(self.ctx, image_id)
-        return JsonResponse(
-            {"members": [serialize_member(r) for r in rows], "schema": SCHEMA_MEMBERS}
-        )
+        return JsonResponse(member_list(rows))
 
     @extend_schema(
         operation_id="image_members_create",

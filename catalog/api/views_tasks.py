@@ -10,40 +10,7 @@ from catalog.domain.schemas import task_schema
 from catalog.exceptions import NotFound
 from catalog.models import Task
 from catalog.reads import queries
-from catalog.reads.representations import isotime
-
-STUB_KEYS = (
-    "id",
-    "type",
-    "status",
-    "owner",
-    "expires_at",
-    "created_at",
-    "updated_at",
-    "self",
-    "schema",
-)
-
-
-def serialize_task(task: Task) -> dict:
-    """Glance's task view (its per-image list leaks raw rows instead: we use this: A13)."""
-    return {
-        "id": task.id,
-        "type": task.type,
-        "status": task.status,
-        "owner": task.owner,
-        "image_id": task.image_id,
-        "request_id": task.request_id,
-        "user_id": task.user_id,
-        "input": task.input,
-        "result": task.result,
-        "message": task.message,
-        "expires_at": isotime(task.expires_at),
-        "created_at": isotime(task.created_at),
-        "updated_at": isotime(task.updated_at),
-        "self": f"/v2/tasks/{task.id}",
-        "schema": "/v2/schemas/task",
-    }
+from catalog.reads.representations import image_task_list, serialize_task, task_page_document
 
 
 def _openapi(schema: dict) -> dict:
@@ -81,7 +48,7 @@ class ImageTasksView(CatalogAPIView):
     def get(self, request, image_id):
         queries.get_visible_image(self.ctx, image_id)
         tasks = queries.tasks_of_image(self.ctx, image_id)
-        return JsonResponse({"tasks": [serialize_task(t) for t in tasks]})
+        return JsonResponse(image_task_list(tasks))
 
 
 class TaskListView(CatalogAPIView):
@@ -94,16 +61,8 @@ class TaskListView(CatalogAPIView):
     )
     def get(self, request):
         policy.enforce(self.ctx, "tasks_api_access")
-        params = request.query_params
-        page, limit = queries.task_page(params)
-        body = {"tasks": [{k: serialize_task(t)[k] for k in STUB_KEYS} for t in page]}
-        body["first"] = "/v2/tasks"
-        body["schema"] = "/v2/schemas/tasks"
-        if page and len(page) == limit:
-            query = params.copy()
-            query["marker"] = page[-1].id
-            body["next"] = f"/v2/tasks?{query.urlencode()}"
-        return JsonResponse(body)
+        page, limit = queries.task_page(request.query_params)
+        return JsonResponse(task_page_document(request.query_params, page, limit))
 
 
 class TaskDetailView(CatalogAPIView):
