@@ -13,7 +13,7 @@ from catalog.exceptions import UnsupportedMediaType
 from catalog.http import json_body, public_base_url
 from catalog.models import Image
 from catalog.reads import queries
-from catalog.reads.filters import ImageFilterSet, list_parameters
+from catalog.reads.filters import ImageFilterSet
 from catalog.reads.pagination import PageRequest, page_document, page_rows
 from catalog.reads.representations import serialize_image
 from catalog.services import images as image_service
@@ -37,7 +37,7 @@ class ImageListView(CatalogAPIView):
     @extend_schema(
         operation_id="images_list",
         summary="List images (filters, sorting and marker pagination as Glance)",
-        parameters=list_parameters(),
+        parameters=openapi.list_parameters(),
         responses={200: openapi.ref("ImageList"), **openapi.errors(400, 401, 403)},
     )
     def get(self, request):
