@@ -7,6 +7,7 @@ errors) are the seed's shapes, declared here once for the views that answer them
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from catalog import properties as props
@@ -341,6 +342,15 @@ def list_parameters() -> list[OpenApiParameter]:
         for name, f in filters.ImageFilterSet.base_filters.items()
     ]
     return control + image_filters
+
+
+class DocumentSchema(AutoSchema):
+    """How the API's viewsets are described. Every response is one JSON object (a list's
+    items sit under a key: "images", "members", ...), whereas drf-spectacular takes a
+    viewset's ``list`` action to answer a bare array and would wrap its schema in one."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

@@ -146,12 +146,12 @@ def test_403_and_409_envelopes(carol, alice):
 
 
 def test_server_errors_use_the_envelope(alice, monkeypatch):
-    from catalog.api import views_images
+    from catalog.api import images
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views_images.queries, "get_visible_image", explode)
+    monkeypatch.setattr(images.queries, "get_visible_image", explode)
     alice.client.raise_request_exception = False
     response = assert_status(alice.get("/v2/images/x"), 500)
     assert "boom" not in envelope(response)["message"]
