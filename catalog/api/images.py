@@ -56,13 +56,24 @@ def create_headers() -> dict:
     return headers
 
 
-def image_action_schema(name: str):
+def status_action(name: str):
+    """``POST /v2/images/{id}/actions/{name}``: the service's action of that name; 204, and
+    no body either way."""
+
+    def run(self, request, image_id):
+        getattr(actions, name)(self.ctx, image_id)
+        return HttpResponse(status=204)
+
+    run.__name__ = name  # the router names the route image-{name}
+    routed = action(
+        detail=True, methods=["post"], url_path=f"actions/{name}", bodiless_methods=NO_BODY_POST
+    )(run)
     return extend_schema(
         operation_id=f"images_{name}",
         summary=f"{name.capitalize()} an image (204; a wrong status is 403, as Glance)",
         request=None,
         responses={204: DONE, **openapi.errors(400, 401, 403, 404)},
-    )
+    )(routed)
 
 
 class ImageViewSet(CatalogViewSet):
@@ -227,27 +238,8 @@ class ImageViewSet(CatalogViewSet):
         # The response's request id is the task's (both are this request's id).
         return HttpResponse(status=202)
 
-    @image_action_schema("deactivate")
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="actions/deactivate",
-        bodiless_methods=NO_BODY_POST,
-    )
-    def deactivate(self, request, image_id):
-        actions.deactivate(self.ctx, image_id)
-        return HttpResponse(status=204)
-
-    @image_action_schema("reactivate")
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="actions/reactivate",
-        bodiless_methods=NO_BODY_POST,
-    )
-    def reactivate(self, request, image_id):
-        actions.reactivate(self.ctx, image_id)
-        return HttpResponse(status=204)
+    deactivate = status_action("deactivate")
+    reactivate = status_action("reactivate")
 
     @extend_schema(
         operation_id="images_tag_add",
