@@ -18,6 +18,7 @@ class CatalogViewSet(ViewSet):
     """
 
     http_method_names: list[str] = []
+    # How drf-spectacular describes the actions (their responses are never bare arrays).
     schema = DocumentSchema()
     # Glance's body_reject routes: a body on these methods is a 400.
     bodiless_methods = frozenset({"GET", "DELETE"})

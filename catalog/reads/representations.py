@@ -185,7 +185,7 @@ def task_page_document(query, page: list[Task], limit: int) -> dict:
     return document
 
 
-# --- Stores (multi-store sites) -----------------------------------------------------------------
+# --- Stores (multi-store sites) ---------------------------------------------------------------
 
 
 def store_list(*, detail: bool = False) -> dict:
