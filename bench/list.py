@@ -1,4 +1,5 @@
-"""Benchmark of ``GET /v2/images`` through a real gunicorn server. Prints figures, asserts nothing.
+"""Benchmark of ``GET /v2/images`` and ``POST /v2/images`` through a real gunicorn server.
+Prints figures, asserts nothing.
 
     .venv/bin/python bench/list.py                 # 10,000 images in var/bench/list-10000.sqlite3
     .venv/bin/python bench/list.py --images 100000
@@ -8,11 +9,16 @@ The catalog is created once per database through the image service (later runs r
 images of ten projects, mostly public, each with two tags and three custom properties. The
 server runs one gthread worker with one thread, so that its CPU time (read from /proc) is the
 cost of the requests measured. For each case the bench prints the median and p95 wall-clock
-latency seen by the client, and the server CPU per request and per listed image.
+latency seen by the client, and the server CPU per request and per listed image; then the
+median and the CPU per request again as multiples of the same figures for a trivial request
+to the same server in the same run (``GET /versions``: no token, no database), which is what
+this machine does for a request that does no work. The create case posts a small image record
+(the body of a catalog image) and deletes what it created afterwards.
 """
 
 import argparse
 import http.client
+import json
 import os
 import socket
 import statistics
@@ -117,7 +123,8 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        # The gunicorn of the Python running the bench (a worktree may share another's venv).
+        str(Path(sys.executable).parent / "gunicorn"),
         "config.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
@@ -153,23 +160,54 @@ def worker_cpu(master_pid: int) -> float:
 
 
 class Client:
-    def __init__(self, port: int, token: str):
+    def __init__(self, port: int, token: str | None):
         self.port, self.token = port, token
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
-    def get(self, path: str) -> tuple[float, bytes]:
+    def request(self, method: str, path: str, body=None, expect=200) -> tuple[float, bytes]:
+        headers = {"X-Auth-Token": self.token} if self.token else {}
+        if body is not None:
+            body = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
         started = time.perf_counter()
         try:
-            self.connection.request("GET", path, headers={"X-Auth-Token": self.token})
+            self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
         except (http.client.HTTPException, OSError):
             self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            self.connection.request("GET", path, headers={"X-Auth-Token": self.token})
+            self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise SystemExit(f"GET {path}: {response.status} {body[:300]!r}")
-        return time.perf_counter() - started, body
+        data = response.read()
+        if response.status != expect:
+            raise SystemExit(f"{method} {path}: {response.status} {data[:300]!r}")
+        return time.perf_counter() - started, data
+
+    def get(self, path: str) -> tuple[float, bytes]:
+        return self.request("GET", path)
+
+
+class Baseline:
+    """The median and CPU per request of the trivial request; figures are shown against it."""
+
+    median = cpu = 0.0
+
+    @classmethod
+    def ratios(cls, median: float, cpu: float) -> str:
+        if not cls.median or not cls.cpu:
+            return ""
+        return f"   x{median / cls.median:6.1f} x{cpu / cls.cpu:6.1f}"
+
+
+def report(label: str, latencies: list[float], cpu: float, repeat: int, listed: int) -> tuple:
+    median = statistics.median(latencies)
+    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
+    per_request = cpu * 1000 / repeat
+    per_image = f"{cpu * 1000 / listed:7.3f}" if listed else "      -"
+    print(
+        f"{label:<34} {median:8.1f} {p95:8.1f} {per_request:9.2f} {per_image} "
+        f"{listed // repeat:7d}{Baseline.ratios(median, per_request)}"
+    )
+    return median, per_request
 
 
 def measure(client: Client, master_pid: int, label: str, paths: list[str], repeat: int):
@@ -181,12 +219,29 @@ def measure(client: Client, master_pid: int, label: str, paths: list[str], repea
         latencies.append(elapsed * 1000)
         listed += body.count(b'"schema": "/v2/schemas/image"')
     cpu = worker_cpu(master_pid) - cpu_before
-    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
-    per_image = f"{cpu * 1000 / listed:7.3f}" if listed else "      -"
-    print(
-        f"{label:<34} {statistics.median(latencies):8.1f} {p95:8.1f} "
-        f"{cpu * 1000 / repeat:9.1f} {per_image}   {listed // repeat}"
-    )
+    return report(label, latencies, cpu, repeat, listed)
+
+
+def measure_create(client: Client, master_pid: int, repeat: int) -> None:
+    """``POST /v2/images`` with a catalog image's body; the images made are deleted after."""
+    created = [json.loads(client.request("POST", "/v2/images", bench_body(-1), 201)[1])["id"]]
+    latencies = []
+    cpu_before = worker_cpu(master_pid)
+    for i in range(repeat):
+        elapsed, body = client.request("POST", "/v2/images", bench_body(i), 201)
+        latencies.append(elapsed * 1000)
+        created.append(json.loads(body)["id"])
+    cpu = worker_cpu(master_pid) - cpu_before
+    report("admin create (POST /v2/images)", latencies, cpu, repeat, 0)
+    for image_id in created:
+        client.request("DELETE", f"/v2/images/{image_id}", expect=204)
+
+
+def bench_body(i: int) -> dict:
+    body = image_body(i, owner="")
+    del body["owner"]  # the caller's project
+    body["name"] = f"bench-create-{i}"
+    return body
 
 
 def main():
@@ -204,8 +259,21 @@ def main():
     port = free_port()
     server = start_server(port)
     try:
-        print(f"{'case':<34} {'median':>8} {'p95':>8} {'cpu/req':>9} {'cpu/img':>7}   images")
-        print(f"{'':<34} {'ms':>8} {'ms':>8} {'ms':>9} {'ms':>7}")
+        print(
+            f"{'case':<34} {'median':>8} {'p95':>8} {'cpu/req':>9} {'cpu/img':>7} {'images':>7}"
+            f"   {'median':>7} {'cpu/req':>7}"
+        )
+        print(
+            f"{'':<34} {'ms':>8} {'ms':>8} {'ms':>9} {'ms':>7} {'':>7}   {'x trivial request':>15}"
+        )
+        Baseline.median, Baseline.cpu = measure(
+            Client(port, None),
+            server.pid,
+            "trivial request (GET /versions)",
+            ["/versions"],
+            # Many more: its CPU time is a few clock ticks (10 ms) otherwise.
+            args.repeat * 20,
+        )
         for persona in ("admin", "member"):
             client = Client(port, tokens[persona])
             for limit in (25, 1000):
@@ -234,6 +302,7 @@ def main():
                 ["/v2/images?limit=1000&tag=bench&os_distro=ubuntu"],
                 args.repeat,
             )
+        measure_create(Client(port, tokens["admin"]), server.pid, args.repeat)
         print("target: well under 0.16 ms of server CPU per listed image (Glance: about 0.8 ms)")
     finally:
         server.terminate()

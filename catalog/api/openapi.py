@@ -8,10 +8,12 @@ views that answer them.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from catalog import properties as props
 from catalog.domain import patching
+from catalog.reads import filters
 
 
 def ref(name: str) -> dict:
@@ -313,6 +315,43 @@ def errors(*codes: int) -> dict:
 
 def query(name: str, description: str, kind=str, **kwargs) -> OpenApiParameter:
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description, **kwargs)
+
+
+_FILTER_HELP = {
+    filters.ValueOpFilter: "[eq:]value or in:v1,v2,... (items may be double-quoted)",
+    filters.TimeFilter: "[gt|gte|lt|lte|eq|neq:]ISO 8601 time",
+    filters.RangeFilter: "Inclusive bound (integer)",
+    filters.BooleanFilter: "true or false",
+    filters.TagFilter: "Tag the image must carry (repeatable: all must match)",
+}
+
+
+def list_parameters() -> list[OpenApiParameter]:
+    """The query parameters of ``GET /v2/images``: paging and sorting, then every filter of
+    ``ImageFilterSet``."""
+    control = [
+        query("limit", "Page size (default 25, at most 1000)", int),
+        query("marker", "Id of the last image of the previous page"),
+        query("sort", "key[:asc|desc],... (not with sort_key/sort_dir)"),
+        query("sort_key", "Sort key (repeatable)", many=True),
+        query("sort_dir", "asc or desc (repeatable)", many=True),
+        query("member_status", "pending, accepted (default), rejected or all"),
+        query("visibility", "public, private, shared, community or all"),
+    ]
+    image_filters = [
+        query(name, _FILTER_HELP.get(type(f), "Exact match"), many=isinstance(f, filters.TagFilter))
+        for name, f in filters.ImageFilterSet.base_filters.items()
+    ]
+    return control + image_filters
+
+
+class DocumentSchema(AutoSchema):
+    """How the API's viewsets are described. Every response is one JSON object (a list's
+    items sit under a key: "images", "members", ...), whereas drf-spectacular takes a
+    viewset's ``list`` action to answer a bare array and would wrap its schema in one."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

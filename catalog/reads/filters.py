@@ -191,32 +191,3 @@ class ImageFilterSet(django_filters.FilterSet):
 
 # Declared from the property table once, at import (FilterSet copies them per request).
 ImageFilterSet.base_filters.update(_attribute_filters())
-
-
-def list_parameters() -> list:
-    """The query parameters of ``GET /v2/images`` for the API description."""
-    from catalog.api.openapi import query
-
-    control = [
-        query("limit", "Page size (default 25, at most 1000)", int),
-        query("marker", "Id of the last image of the previous page"),
-        query("sort", "key[:asc|desc],... (not with sort_key/sort_dir)"),
-        query("sort_key", "Sort key (repeatable)", many=True),
-        query("sort_dir", "asc or desc (repeatable)", many=True),
-        query("member_status", "pending, accepted (default), rejected or all"),
-        query("visibility", "public, private, shared, community or all"),
-    ]
-    filters = [
-        query(name, _FILTER_HELP.get(type(f), "Exact match"), many=isinstance(f, TagFilter))
-        for name, f in ImageFilterSet.base_filters.items()
-    ]
-    return control + filters
-
-
-_FILTER_HELP = {
-    ValueOpFilter: "[eq:]value or in:v1,v2,... (items may be double-quoted)",
-    TimeFilter: "[gt|gte|lt|lte|eq|neq:]ISO 8601 time",
-    RangeFilter: "Inclusive bound (integer)",
-    BooleanFilter: "true or false",
-    TagFilter: "Tag the image must carry (repeatable: all must match)",
-}

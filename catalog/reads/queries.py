@@ -88,6 +88,14 @@ def tasks_of_image(ctx: RequestContext, image_id: str) -> QuerySet:
     return tasks if ctx.is_admin else tasks.filter(owner=ctx.project_id)
 
 
+def get_task(task_id: str) -> Task:
+    """One task (``GET /v2/tasks/{id}``, admins); 404 when there is none."""
+    task = Task.objects.filter(pk=task_id).first() if is_lookup_id(task_id) else None
+    if task is None:
+        raise NotFound(f"Task with the given id {task_id} not found")
+    return task
+
+
 TASK_SORT_KEYS = ("id", "type", "status", "created_at", "updated_at", "expires_at")
 # expires_at is null until a task ends: such tasks sort as the oldest, on every database.
 _NO_EXPIRY = datetime(1970, 1, 1, tzinfo=UTC)

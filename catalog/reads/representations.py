@@ -1,4 +1,5 @@
-"""The wire view of an image (Glance's ``_format_image``).
+"""The wire views of the API's resources: images (Glance's ``_format_image``), members,
+tasks, stores, and Vitrine's publication requests and member invitations.
 
 Plain functions rather than DRF serializers: list pages render up to 1000 images and this
 path is the cost that matters (see bench/list.py). Lists never build model instances: they
@@ -6,16 +7,27 @@ read column values, properties and tags as tuples (three queries per page, whate
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC
 
 from django.conf import settings
 
 from catalog.data import stores
-from catalog.models import Image, ImageLocation, ImageProperty, ImageTag
+from catalog.models import (
+    Image,
+    ImageLocation,
+    ImageMember,
+    ImageProperty,
+    ImageTag,
+    PublicationRequest,
+    Task,
+)
 from catalog.properties import HIDDEN_PROPERTIES, VIEW_ORDER
 from catalog.reads import queries
 
 SCHEMA_IMAGE = "/v2/schemas/image"
+SCHEMA_MEMBER = "/v2/schemas/member"
+SCHEMA_MEMBERS = "/v2/schemas/members"
 # The image columns the view shows, in Glance's key order (after the custom properties);
 # created_at, updated_at, tags, self, file and schema follow, as in VIEW_ORDER.
 VIEW_COLUMNS = VIEW_ORDER[: VIEW_ORDER.index("id") + 1]
@@ -90,3 +102,137 @@ def serialize_rows(rows: list[dict]) -> list[dict]:
         for view in views:
             add_locations(view, locations[view["id"]])
     return views
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+def serialize_member(row: ImageMember) -> dict:
+    """A membership as Glance shows it."""
+    return {
+        "member_id": row.member,
+        "image_id": row.image_id,
+        "status": row.status,
+        "created_at": isotime(row.created_at),
+        "updated_at": isotime(row.updated_at),
+        "schema": SCHEMA_MEMBER,
+    }
+
+
+def member_list(rows: Iterable[ImageMember]) -> dict:
+    return {"members": [serialize_member(r) for r in rows], "schema": SCHEMA_MEMBERS}
+
+
+# --- Tasks ------------------------------------------------------------------------------------
+
+# The keys of a task in the admins' task list (Glance's stub view).
+TASK_STUB_KEYS = (
+    "id",
+    "type",
+    "status",
+    "owner",
+    "expires_at",
+    "created_at",
+    "updated_at",
+    "self",
+    "schema",
+)
+
+
+def serialize_task(task: Task) -> dict:
+    """Glance's task view, for both task routes (docs/glance-differences.md#image-tasks-view)."""
+    return {
+        "id": task.id,
+        "type": task.type,
+        "status": task.status,
+        "owner": task.owner,
+        "image_id": task.image_id,
+        "request_id": task.request_id,
+        "user_id": task.user_id,
+        "input": task.input,
+        "result": task.result,
+        "message": task.message,
+        "expires_at": isotime(task.expires_at),
+        "created_at": isotime(task.created_at),
+        "updated_at": isotime(task.updated_at),
+        "self": f"/v2/tasks/{task.id}",
+        "schema": "/v2/schemas/task",
+    }
+
+
+def task_stub(task: Task) -> dict:
+    view = serialize_task(task)
+    return {key: view[key] for key in TASK_STUB_KEYS}
+
+
+def image_task_list(tasks: Iterable[Task]) -> dict:
+    """``GET /v2/images/{id}/tasks``: full task views, no paging."""
+    return {"tasks": [serialize_task(t) for t in tasks]}
+
+
+def task_page_document(query, page: list[Task], limit: int) -> dict:
+    """A page of ``GET /v2/tasks`` (stub views); ``next`` repeats ``query`` (the request's
+    QueryDict) with the page's last task as the marker, when the page is full."""
+    document = {
+        "tasks": [task_stub(t) for t in page],
+        "first": "/v2/tasks",
+        "schema": "/v2/schemas/tasks",
+    }
+    if page and len(page) == limit:
+        query = query.copy()
+        query["marker"] = page[-1].id
+        document["next"] = f"/v2/tasks?{query.urlencode()}"
+    return document
+
+
+# --- Stores (multi-store sites) ---------------------------------------------------------------
+
+
+def store_list(*, detail: bool = False) -> dict:
+    """``/v2/info/stores``; with ``detail``, each store's kind and settings too (admins)."""
+    _, default_id = stores.store_config()
+    views = []
+    for store in stores.all_stores().values():
+        view = {"id": store.id}
+        if store.description:
+            view["description"] = store.description
+        if store.id == default_id:
+            view["default"] = True
+        if store.read_only:
+            view["read-only"] = True
+        if detail:
+            view.update({"type": store.kind, "weight": 0, "properties": store.describe()})
+        views.append(view)
+    return {"stores": views}
+
+
+# --- Vitrine's publication requests and member invitations ------------------------------------
+
+
+def serialize_publication_request(request: PublicationRequest) -> dict:
+    return {
+        "id": request.pk,
+        "image_id": request.image_id,
+        "project_id": request.project_id,
+        "status": request.status,
+        "message": request.message,
+        "requested_by": request.requested_by,
+        "created_at": isotime(request.created_at),
+        "decided_by": request.decided_by,
+        "decided_at": isotime(request.decided_at),
+        "decision_reason": request.decision_reason,
+    }
+
+
+def publication_request_list(requests: Iterable[PublicationRequest]) -> dict:
+    return {"publication_requests": [serialize_publication_request(r) for r in requests]}
+
+
+def invitation_list(rows: Iterable[ImageMember]) -> dict:
+    """Memberships of the caller's project (with their images fetched): each image with the
+    membership to decide on."""
+    return {
+        "invitations": [
+            {"image": serialize_image(r.image), "member": serialize_member(r)} for r in rows
+        ]
+    }

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from catalog.domain.schemas import SCHEMAS as SCHEMA_NAMES
 from tests.conftest import PATCH21, assert_status
 
 
@@ -145,12 +146,12 @@ def test_403_and_409_envelopes(carol, alice):
 
 
 def test_server_errors_use_the_envelope(alice, monkeypatch):
-    from catalog.api import views_images
+    from catalog.api import images
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views_images.queries, "get_visible_image", explode)
+    monkeypatch.setattr(images.queries, "get_visible_image", explode)
     alice.client.raise_request_exception = False
     response = assert_status(alice.get("/v2/images/x"), 500)
     assert "boom" not in envelope(response)["message"]
@@ -281,3 +282,83 @@ def test_one_rule_says_whether_a_request_has_a_body():
     bad = factory.get("/", CONTENT_LENGTH="-5")
     with pytest.raises(BadRequest, match="Invalid Content-Length"):
         has_body(bad)
+
+
+# Every /v2 route: the methods it serves (its Allow header, in this order) and those of them
+# that take no body (a body is a 400 there).
+ROUTES = [
+    ("/v2/images", "GET, POST", {"GET"}),
+    ("/v2/images/{id}", "GET, PATCH, DELETE", {"GET", "DELETE"}),
+    ("/v2/images/{id}/file", "GET, PUT", {"GET"}),
+    ("/v2/images/{id}/stage", "PUT", set()),
+    ("/v2/images/{id}/import", "POST", set()),
+    ("/v2/images/{id}/actions/deactivate", "POST", {"POST"}),
+    ("/v2/images/{id}/actions/reactivate", "POST", {"POST"}),
+    ("/v2/images/{id}/tags/a.b", "PUT, DELETE", {"PUT", "DELETE"}),
+    ("/v2/images/{id}/tasks", "GET", {"GET"}),
+    ("/v2/images/{id}/members", "GET, POST", {"GET"}),
+    ("/v2/images/{id}/members/{project}", "GET, PUT, DELETE", {"GET", "DELETE"}),
+    ("/v2/tasks", "GET", {"GET"}),
+    ("/v2/tasks/{id}", "GET", {"GET"}),
+    ("/v2/info/import", "GET", {"GET"}),
+    ("/v2/info/stores", "GET", {"GET"}),
+    ("/v2/info/stores/detail", "GET", {"GET"}),
+    ("/v2/info/usage", "GET", {"GET"}),
+    ("/v2/stores/file/{id}", "DELETE", {"DELETE"}),
+    ("/v2/x-vitrine/images/{id}/publication-requests", "GET, POST", {"GET"}),
+    ("/v2/x-vitrine/publication-requests", "GET", {"GET"}),
+    ("/v2/x-vitrine/member-invitations", "GET", {"GET"}),
+    *((f"/v2/schemas/{name}", "GET", {"GET"}) for name in SCHEMA_NAMES),
+]
+NOT_A_BODY_ERROR = "A body is not expected with this request."
+
+
+@pytest.mark.parametrize("path,allow,bodiless", ROUTES)
+def test_every_route_serves_exactly_its_methods(admin, path, allow, bodiless):
+    image = admin.create_image()
+    url = path.format(id=image["id"], project=admin.project_id)
+    for method in ("OPTIONS", "HEAD", "TRACE"):
+        response = assert_status(admin.request(method, url), 405)
+        assert response["Allow"] == allow, method
+    served = allow.split(", ")
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        response = admin.request(method, url, body={"x": 1})
+        if method not in served:
+            assert_status(response, 405)
+            assert response["Allow"] == allow
+        elif method in bodiless:
+            assert envelope(assert_status(response, 400))["message"] == NOT_A_BODY_ERROR
+        else:
+            assert NOT_A_BODY_ERROR.encode() not in response.content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v2",
+        "/v2/images/{id}/",
+        "/v2/images/{id}/nope",
+        "/v2/images/{id}/actions",
+        "/v2/images/{id}/actions/nope",
+        "/v2/images/{id}/tags",
+        "/v2/images/{id}/tags/a/b",
+        "/v2/images/{id}/file/x",
+        "/v2/images.json",
+        "/v2/images/{id}/members/a/b",
+        "/v2/info",
+        "/v2/info/nope",
+        "/v2/stores",
+        "/v2/stores/file",
+        "/v2/x-vitrine",
+        "/v2/x-vitrine/images/{id}",
+        "/v2/schemas",
+        "/v2/schemas/nope",
+        "/v2/tasks/a/b",
+    ],
+)
+def test_unknown_sub_paths_are_404(admin, path):
+    image = admin.create_image()
+    url = path.format(id=image["id"])
+    for method in ("GET", "POST"):
+        error = envelope(assert_status(admin.request(method, url), 404))
+        assert error["message"] == f"The resource could not be found: {url}"

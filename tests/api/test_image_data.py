@@ -279,21 +279,21 @@ class BrokenStream:
 
 
 def test_client_disconnect_leaves_image_queued_and_retry_works(alice, monkeypatch, image_store_dir):
-    from catalog.api import views_image_data
+    from catalog.api import bodies
     from catalog.data import streams
 
     image = raw_image(alice)
     data = os.urandom(200_000)
     original = streams.iter_body
     monkeypatch.setattr(
-        views_image_data.streams,
+        bodies.streams,
         "iter_body",
         lambda stream, length, chunk_size: original(BrokenStream(data, 70_000), length, 4096),
     )
     response = assert_status(upload(alice, image["id"], data), 400)
     assert response.json()["error"]["message"] == "The request body could not be read completely."
     assert_queued_without_data(image["id"], image_store_dir)
-    monkeypatch.setattr(views_image_data.streams, "iter_body", original)
+    monkeypatch.setattr(bodies.streams, "iter_body", original)
     assert_status(upload(alice, image["id"], data), 204)
     assert body(download(alice, image["id"])) == data
 

@@ -7,7 +7,7 @@ tests the accounting; the data paths have their own tests.
 import jsonschema
 import pytest
 
-from catalog.api.views_usage import USAGE_INFO_SCHEMA
+from catalog.api.info import USAGE_INFO_SCHEMA
 from catalog.models import Image, ImageProperty
 from catalog.services.quotas import MiB, set_project_quota
 from tests.conftest import assert_status

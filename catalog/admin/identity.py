@@ -1,3 +1,6 @@
+"""The Django admin for projects, memberships and tokens (the identity app's records); a
+project's page shows its quota limits and usage."""
+
 from django import forms
 from django.contrib import admin, messages
 

@@ -18,13 +18,15 @@ from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from catalog.api import openapi
-from catalog.api.base import CatalogAPIView
-from catalog.api.views_members import serialize_member
+from catalog.api.base import CatalogViewSet
 from catalog.choices import MemberStatus, PublicationStatus
 from catalog.exceptions import BadRequest
 from catalog.http import has_body, json_body
-from catalog.models import PublicationRequest
-from catalog.reads.representations import isotime, serialize_image
+from catalog.reads.representations import (
+    invitation_list,
+    publication_request_list,
+    serialize_publication_request,
+)
 from catalog.services import members as member_service
 from catalog.services import publication
 
@@ -63,27 +65,6 @@ _INVITATIONS = {
 }
 
 
-def serialize_publication_request(request: PublicationRequest) -> dict:
-    return {
-        "id": request.pk,
-        "image_id": request.image_id,
-        "project_id": request.project_id,
-        "status": request.status,
-        "message": request.message,
-        "requested_by": request.requested_by,
-        "created_at": isotime(request.created_at),
-        "decided_by": request.decided_by,
-        "decided_at": isotime(request.decided_at),
-        "decision_reason": request.decision_reason,
-    }
-
-
-def _request_list(requests) -> JsonResponse:
-    return JsonResponse(
-        {"publication_requests": [serialize_publication_request(r) for r in requests]}
-    )
-
-
 def _status_param(request, allowed, default):
     value = request.query_params.get("status", default)
     if value == "all":
@@ -95,7 +76,7 @@ def _status_param(request, allowed, default):
     return value
 
 
-class ImagePublicationRequestsView(CatalogAPIView):
+class ImagePublicationRequestViewSet(CatalogViewSet):
     """Vitrine extension: ask for an image to be made public (owner project), or see the
     image's requests and their decisions."""
 
@@ -105,8 +86,9 @@ class ImagePublicationRequestsView(CatalogAPIView):
         operation_id="x_vitrine_image_publication_requests_list",
         responses={200: OpenApiResponse(response=_REQUEST_LIST), **openapi.errors(401, 404)},
     )
-    def get(self, request, image_id):
-        return _request_list(publication.requests_for_image(self.ctx, image_id))
+    def list(self, request, image_id):
+        requests = publication.requests_for_image(self.ctx, image_id)
+        return JsonResponse(publication_request_list(requests))
 
     @extend_schema(
         operation_id="x_vitrine_image_publication_requests_create",
@@ -116,13 +98,13 @@ class ImagePublicationRequestsView(CatalogAPIView):
             **openapi.errors(400, 401, 403, 404, 409),
         },
     )
-    def post(self, request, image_id):
+    def create(self, request, image_id):
         body = json_body(request, expect=(dict,)) if has_body(request) else {}
         created = publication.request_publication(self.ctx, image_id, body.get("message", ""))
         return JsonResponse(serialize_publication_request(created), status=201)
 
 
-class PublicationRequestsView(CatalogAPIView):
+class PublicationRequestViewSet(CatalogViewSet):
     """Vitrine extension: publication requests (all for admins, the project's for others)."""
 
     http_method_names = ["get"]
@@ -132,12 +114,13 @@ class PublicationRequestsView(CatalogAPIView):
         parameters=[OpenApiParameter("status", str, enum=[*PublicationStatus.values, "all"])],
         responses={200: OpenApiResponse(response=_REQUEST_LIST), **openapi.errors(400, 401)},
     )
-    def get(self, request):
+    def list(self, request):
         status = _status_param(request, PublicationStatus.values, "all")
-        return _request_list(publication.requests_visible_to(self.ctx, status))
+        requests = publication.requests_visible_to(self.ctx, status)
+        return JsonResponse(publication_request_list(requests))
 
 
-class MemberInvitationsView(CatalogAPIView):
+class MemberInvitationViewSet(CatalogViewSet):
     """Vitrine extension: images shared with the caller's project, with the membership to
     accept or reject (default: those still pending)."""
 
@@ -148,13 +131,7 @@ class MemberInvitationsView(CatalogAPIView):
         parameters=[OpenApiParameter("status", str, enum=[*MemberStatus.values, "all"])],
         responses={200: OpenApiResponse(response=_INVITATIONS), **openapi.errors(400, 401)},
     )
-    def get(self, request):
+    def list(self, request):
         status = _status_param(request, MemberStatus.values, MemberStatus.PENDING)
         rows = member_service.invitations(self.ctx, status)
-        return JsonResponse(
-            {
-                "invitations": [
-                    {"image": serialize_image(r.image), "member": serialize_member(r)} for r in rows
-                ]
-            }
-        )
+        return JsonResponse(invitation_list(rows))

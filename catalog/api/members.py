@@ -1,18 +1,14 @@
-"""Image sharing routes: ``/v2/images/{id}/members`` and ``/v2/images/{id}/members/{m}``."""
+"""Image sharing: ``/v2/images/{id}/members`` and ``/v2/images/{id}/members/{member}``."""
 
 from django.http import HttpResponse, JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from catalog.api import openapi
-from catalog.api.base import CatalogAPIView
+from catalog.api.base import CatalogViewSet
 from catalog.domain import sharing
 from catalog.http import json_body
-from catalog.models import ImageMember
-from catalog.reads.representations import isotime
+from catalog.reads.representations import member_list, serialize_member
 from catalog.services import members as member_service
-
-SCHEMA_MEMBER = "/v2/schemas/member"
-SCHEMA_MEMBERS = "/v2/schemas/members"
 
 # The JSON Schemas of /v2/schemas/member(s) carry Glance's "name" and "links" keys, which are
 # not OpenAPI schema keywords: the API description gets their properties only.
@@ -28,33 +24,20 @@ _MEMBER = OpenApiResponse(response=MEMBER_OPENAPI, description="An image member.
 _MEMBERS = OpenApiResponse(response=MEMBERS_OPENAPI, description="Image members.")
 
 
-def serialize_member(row: ImageMember) -> dict:
-    """A membership as Glance shows it."""
-    return {
-        "member_id": row.member,
-        "image_id": row.image_id,
-        "status": row.status,
-        "created_at": isotime(row.created_at),
-        "updated_at": isotime(row.updated_at),
-        "schema": SCHEMA_MEMBER,
-    }
+class MemberViewSet(CatalogViewSet):
+    """The members of a shared image. The owner project adds and removes them (a new member
+    is ``pending``); a member project sees only its own row and is the only one to accept or
+    reject it."""
 
-
-class MemberListView(CatalogAPIView):
-    """The members of a shared image (a member project sees only its own row); adding one
-    answers 200 with the new member, status ``pending``."""
-
-    http_method_names = ["get", "post"]
+    lookup_url_kwarg = "member_id"
+    http_method_names = ["get", "post", "put", "delete"]
 
     @extend_schema(
         operation_id="image_members_list",
         responses={200: _MEMBERS, **openapi.errors(401, 403, 404)},
     )
-    def get(self, request, image_id):
-        rows = member_service.list_members(self.ctx, image_id)
-        return JsonResponse(
-            {"members": [serialize_member(r) for r in rows], "schema": SCHEMA_MEMBERS}
-        )
+    def list(self, request, image_id):
+        return JsonResponse(member_list(member_service.list_members(self.ctx, image_id)))
 
     @extend_schema(
         operation_id="image_members_create",
@@ -63,27 +46,19 @@ class MemberListView(CatalogAPIView):
         },
         responses={200: _MEMBER, **openapi.errors(400, 401, 403, 404, 409, 413)},
     )
-    def post(self, request, image_id):
+    def create(self, request, image_id):
         member_id = sharing.parse_new_member(json_body(request))
         row = member_service.add_member(self.ctx, image_id, member_id)
         # 200, not 201: Glance's status for a new member.
         return JsonResponse(serialize_member(row))
 
-
-class MemberDetailView(CatalogAPIView):
-    """One member: its decision is changed by the member project only, and the owner project
-    removes it."""
-
-    http_method_names = ["get", "put", "delete"]
-
     @extend_schema(
         operation_id="image_members_retrieve",
         responses={200: _MEMBER, **openapi.errors(401, 404)},
     )
-    def get(self, request, image_id, member_id):
-        return JsonResponse(
-            serialize_member(member_service.get_member(self.ctx, image_id, member_id))
-        )
+    def retrieve(self, request, image_id, member_id):
+        row = member_service.get_member(self.ctx, image_id, member_id)
+        return JsonResponse(serialize_member(row))
 
     @extend_schema(
         operation_id="image_members_update",
@@ -97,7 +72,7 @@ class MemberDetailView(CatalogAPIView):
         },
         responses={200: _MEMBER, **openapi.errors(400, 401, 403, 404)},
     )
-    def put(self, request, image_id, member_id):
+    def update(self, request, image_id, member_id):
         status = sharing.parse_member_status(json_body(request))
         row = member_service.set_member_status(self.ctx, image_id, member_id, status)
         return JsonResponse(serialize_member(row))
@@ -106,6 +81,6 @@ class MemberDetailView(CatalogAPIView):
         operation_id="image_members_destroy",
         responses={204: None, **openapi.errors(401, 403, 404)},
     )
-    def delete(self, request, image_id, member_id):
+    def destroy(self, request, image_id, member_id):
         member_service.remove_member(self.ctx, image_id, member_id)
         return HttpResponse(status=204)
