@@ -2,7 +2,25 @@
 
 A bare checkout runs on SQLite and a filesystem store under ``var/``. Everything else
 (PostgreSQL, a public endpoint, quotas, ...) is switched on by environment variables;
-malformed values fail loudly at start-up instead of being silently ignored.
+malformed values fail loudly at start-up instead of being silently ignored. README.md's
+"Configuration" table lists every variable (tests/test_readme_settings.py keeps it whole).
+
+The sections, in this order:
+
+1. Environment helpers
+2. Paths and secrets
+3. Django core (hosts, URLs, security headers, sessions)
+4. Database
+5. Applications, middleware, templates
+6. Static files
+7. REST framework and OpenAPI
+8. The image API (public endpoint, request ids, list pages, locations)
+9. Identity (tokens, the built-in Keystone subset, an external Keystone)
+10. Images and quotas
+11. Image data and stores
+12. Import (methods, staging, web-download filtering, conversion, recovery, glance-download)
+13. Worker (background tasks)
+14. Logging
 """
 
 import hashlib
@@ -14,7 +32,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# --- 1. Environment helpers --------------------------------------------------------------
+# Each reads one variable and raises ImproperlyConfigured, naming it, on a malformed value.
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -58,21 +77,42 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str) -> dict:
-    """Translate ``DATABASE_URL`` (postgres://, postgresql://, sqlite:///) to Django's form."""
+def env_ports(name: str, default: list[int]) -> list[int]:
+    try:
+        return [int(p) for p in env_list(name, [str(p) for p in default])]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a comma-separated list of ports.") from None
+
+
+def env_json_object(name: str) -> dict:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object.")
+    return value
+
+
+def database_from_url(url: str, base_dir: Path) -> dict:
+    """Translate ``DATABASE_URL`` (postgres://, postgresql://, sqlite:///) to Django's form;
+    a relative SQLite path is taken from ``base_dir``."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         # sqlite:///relative/path or sqlite:////absolute/path, as dj-database-url reads them.
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if not path or path == ":memory:":
             return {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
-        name = Path(path) if Path(path).is_absolute() else BASE_DIR / path
+        name = Path(path) if Path(path).is_absolute() else base_dir / path
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(name)}
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise ImproperlyConfigured("DATABASE_URL names no database.")
-        config = {
+        return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
             "USER": unquote(parts.username or ""),
@@ -81,14 +121,15 @@ def database_from_url(url: str) -> dict:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         }
-        return config
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres:// or sqlite:///)."
     )
 
 
-# --- Paths -------------------------------------------------------------------------------
+# --- 2. Paths and secrets ----------------------------------------------------------------
 
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Everything the service writes by default: SQLite database, secret key, stores, static files.
 VAR_DIR = Path(env_str("CATALOG_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -107,75 +148,42 @@ def _secret_key() -> tuple[str, bool]:
 
 
 SECRET_KEY, SECRET_KEY_GENERATED = _secret_key()
+
+# --- 3. Django core ----------------------------------------------------------------------
+
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# --- Applications ------------------------------------------------------------------------
-
-INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
-    "rest_framework",
-    "django_filters",
-    "drf_spectacular",
-    "django_tasks",
-    "django_tasks_db",
-    # Swagger UI's assets served from this server (no CDN: deployments may be offline).
-    "drf_spectacular_sidecar",
-    "catalog.identity",
-    "catalog",
-]
-
-MIDDLEWARE = [
-    # Request ids first, so that every response (errors included) carries one.
-    "catalog.api.middleware.RequestIdMiddleware",
-    "catalog.api.middleware.VersionNegotiationMiddleware",
-    # NUL in an admin (or any non-API) URL is a 400 before PostgreSQL sees it.
-    "catalog.api.middleware.NulRejectionMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "catalog.ui.security.ContentSecurityPolicyMiddleware",
-]
-
 # Glance answers 404 for a trailing slash (/v2/images/); never redirect to add one.
 APPEND_SLASH = False
-
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "catalog.ui.context_processors.catalog",
-            ],
-        },
-    },
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+LOGIN_URL = "ui:login"
 
-# --- Database ----------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# Messages live in the session, not in a cookie: the admin shows a newly issued token once.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- 4. Database -------------------------------------------------------------------------
 
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": database_from_url(DATABASE_URL)}
+    DATABASES = {"default": database_from_url(DATABASE_URL, BASE_DIR)}
 else:
     DATABASES = {
         "default": {
@@ -196,12 +204,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # waiting, so tests of concurrent requests could not run on SQLite.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-vitrine.sqlite3")}
 
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
-
 # PostgreSQL's default planner costs assume spinning disks (random_page_cost=4): it then
 # fetches a list page's properties and tags by sequential scans (40 ms instead of 7 ms for a
 # 1000-image page of 100,000 images, bench/list.py). 1.1 is the usual value for SSDs; set
@@ -218,12 +220,61 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and CATALOG_PG_RANDOM_P
         "options": f"-c random_page_cost={CATALOG_PG_RANDOM_PAGE_COST}"
     }
 
-# --- Internationalisation and static files -----------------------------------------------
+# --- 5. Applications, middleware, templates ----------------------------------------------
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
+    # Swagger UI's assets served from this server (no CDN: deployments may be offline).
+    "drf_spectacular_sidecar",
+    "catalog.identity",
+    "catalog",
+]  # + django_rq with the Redis queue (13. Worker)
+
+MIDDLEWARE = [
+    # Request ids first, so that every response (errors included) carries one.
+    "catalog.api.middleware.RequestIdMiddleware",
+    "catalog.api.middleware.VersionNegotiationMiddleware",
+    # NUL in an admin (or any non-API) URL is a 400 before PostgreSQL sees it.
+    "catalog.api.middleware.NulRejectionMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "catalog.ui.security.ContentSecurityPolicyMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "catalog.ui.context_processors.catalog",
+            ],
+        },
+    },
+]
+
+# --- 6. Static files ---------------------------------------------------------------------
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
@@ -234,18 +285,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# --- Security headers --------------------------------------------------------------------
-
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
-# Messages live in the session, not in a cookie: the admin shows a newly issued token once.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-LOGIN_URL = "ui:login"
-
-# --- Django REST framework ---------------------------------------------------------------
+# --- 7. REST framework and OpenAPI -------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -280,63 +320,30 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Logging -----------------------------------------------------------------------------
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
-
-# --- Catalog -----------------------------------------------------------------------------
+# --- 8. The image API --------------------------------------------------------------------
 
 # The URL clients reach this service at (version documents, Location headers, the
 # identity catalog). Empty: taken from each request's Host header.
 CATALOG_PUBLIC_ENDPOINT = env_str("CATALOG_PUBLIC_ENDPOINT", "").rstrip("/")
-CATALOG_STORE_DIR = Path(env_str("CATALOG_STORE_DIR", str(VAR_DIR / "images")))
-# Where PUT /stage and web-download put data before an import task stores it.
-CATALOG_STAGING_DIR = Path(env_str("CATALOG_STAGING_DIR", str(VAR_DIR / "staging")))
-CATALOG_TOKEN_TTL = env_int("CATALOG_TOKEN_TTL", 3600, minimum=60)
 # At most 76: with its "req-" prefix a request id must fit the task record's 80 characters.
 CATALOG_MAX_REQUEST_ID_LENGTH = env_int("CATALOG_MAX_REQUEST_ID_LENGTH", 64, minimum=8, maximum=76)
-# Glance's image_property_quota / image_tag_quota / image_member_quota; negative = unlimited.
-CATALOG_IMAGE_PROPERTY_QUOTA = env_int("CATALOG_IMAGE_PROPERTY_QUOTA", 128)
-CATALOG_IMAGE_TAG_QUOTA = env_int("CATALOG_IMAGE_TAG_QUOTA", 128)
-CATALOG_IMAGE_MEMBER_QUOTA = env_int("CATALOG_IMAGE_MEMBER_QUOTA", 128)
-# Glance's user_storage_quota: bytes of image data per project, 0 = unlimited.
-CATALOG_USER_STORAGE_QUOTA = env_int("CATALOG_USER_STORAGE_QUOTA", 0, minimum=0)
-CATALOG_ENABLED_IMPORT_METHODS = env_list(
-    "CATALOG_ENABLED_IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"]
-)
+# Glance's limit_param_default and api_limit_max: the page size when none is asked for, and
+# the most a page may hold (larger limits are silently clamped).
+CATALOG_LIMIT_PARAM_DEFAULT = env_int("CATALOG_LIMIT_PARAM_DEFAULT", 25, minimum=1)
+CATALOG_API_LIMIT_MAX = env_int("CATALOG_API_LIMIT_MAX", 1000, minimum=1)
+# Glance's show_multiple_locations / show_image_direct_url: off, as exposing store URLs is a
+# security risk (OSSN-0065, OSSN-0090).
+CATALOG_SHOW_MULTIPLE_LOCATIONS = env_bool("CATALOG_SHOW_MULTIPLE_LOCATIONS", False)
+CATALOG_SHOW_IMAGE_DIRECT_URL = env_bool("CATALOG_SHOW_IMAGE_DIRECT_URL", False)
 
-# --- web-download filtering (Glance's import_filtering_opts) ---------------------------------
-# When an allow-list is set for a dimension, its deny-list is ignored (as Glance).
+# --- 9. Identity -------------------------------------------------------------------------
 
+CATALOG_TOKEN_TTL = env_int("CATALOG_TOKEN_TTL", 3600, minimum=60)
 
-def env_ports(name: str, default: list[int]) -> list[int]:
-    try:
-        return [int(p) for p in env_list(name, [str(p) for p in default])]
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a comma-separated list of ports.") from None
-
-
-CATALOG_IMPORT_ALLOWED_SCHEMES = env_list("CATALOG_IMPORT_ALLOWED_SCHEMES", ["http", "https"])
-CATALOG_IMPORT_DISALLOWED_SCHEMES = env_list("CATALOG_IMPORT_DISALLOWED_SCHEMES", [])
-CATALOG_IMPORT_ALLOWED_HOSTS = env_list("CATALOG_IMPORT_ALLOWED_HOSTS", [])
-CATALOG_IMPORT_DISALLOWED_HOSTS = env_list("CATALOG_IMPORT_DISALLOWED_HOSTS", [])
-# Set explicitly empty to allow every port.
-CATALOG_IMPORT_ALLOWED_PORTS = env_ports("CATALOG_IMPORT_ALLOWED_PORTS", [80, 443])
-CATALOG_IMPORT_DISALLOWED_PORTS = env_ports("CATALOG_IMPORT_DISALLOWED_PORTS", [])
-CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS = env_bool("CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS", False)
-CATALOG_IMPORT_TIMEOUT = env_int("CATALOG_IMPORT_TIMEOUT", 30, minimum=1)
-
-# --- Identity: the built-in Keystone v3 subset, or an external Keystone ---------------------
-
-# Region name and image endpoint advertised in the service catalog of /identity/v3 tokens.
-# The image endpoint defaults to this server (CATALOG_PUBLIC_ENDPOINT, else the request's host);
-# set it when this server acts as the identity service of another image server.
+# The built-in Keystone v3 subset: region name and image endpoint advertised in the service
+# catalog of /identity/v3 tokens. The image endpoint defaults to this server
+# (CATALOG_PUBLIC_ENDPOINT, else the request's host); set it when this server acts as the
+# identity service of another image server.
 CATALOG_REGION_NAME = env_str("CATALOG_REGION_NAME", "RegionOne")
 CATALOG_IDENTITY_IMAGE_ENDPOINT = env_str("CATALOG_IDENTITY_IMAGE_ENDPOINT", "").rstrip("/")
 
@@ -369,7 +376,14 @@ if CATALOG_KEYSTONE_URL:
             f"CATALOG_KEYSTONE_URL={CATALOG_KEYSTONE_URL!r} is not an http(s) URL."
         )
 
-# --- Per-project quotas ------------------------------------------------------------------
+# --- 10. Images and quotas ---------------------------------------------------------------
+
+# Glance's image_property_quota / image_tag_quota / image_member_quota; negative = unlimited.
+CATALOG_IMAGE_PROPERTY_QUOTA = env_int("CATALOG_IMAGE_PROPERTY_QUOTA", 128)
+CATALOG_IMAGE_TAG_QUOTA = env_int("CATALOG_IMAGE_TAG_QUOTA", 128)
+CATALOG_IMAGE_MEMBER_QUOTA = env_int("CATALOG_IMAGE_MEMBER_QUOTA", 128)
+# Glance's user_storage_quota: bytes of image data per project, 0 = unlimited.
+CATALOG_USER_STORAGE_QUOTA = env_int("CATALOG_USER_STORAGE_QUOTA", 0, minimum=0)
 # Defaults of Glance's four unified-limit quotas, for projects without an override (set by
 # admins in the Django admin or with `manage.py project_quota`). Sizes in MiB, counts in
 # images, as Glance reports them in /v2/info/usage; -1 means unlimited.
@@ -378,25 +392,12 @@ CATALOG_QUOTA_IMAGE_STAGE_TOTAL = env_int("CATALOG_QUOTA_IMAGE_STAGE_TOTAL", -1,
 CATALOG_QUOTA_IMAGE_COUNT_TOTAL = env_int("CATALOG_QUOTA_IMAGE_COUNT_TOTAL", -1, minimum=-1)
 CATALOG_QUOTA_IMAGE_COUNT_UPLOADING = env_int("CATALOG_QUOTA_IMAGE_COUNT_UPLOADING", -1, minimum=-1)
 
-# --- Image data: stores, limits, hashing, format inspection ---------------------------------
-
-
-def env_json_object(name: str) -> dict:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise ImproperlyConfigured(f"{name} must be a JSON object.")
-    return value
-
+# --- 11. Image data and stores -----------------------------------------------------------
 
 # Store id -> options ({"kind": "file"|"s3", "description", "read_only", "path" | "bucket",
 # "endpoint_url", ...}); empty: one filesystem store "local" under CATALOG_STORE_DIR.
 CATALOG_STORES = env_json_object("CATALOG_STORES")
+CATALOG_STORE_DIR = Path(env_str("CATALOG_STORE_DIR", str(VAR_DIR / "images")))
 CATALOG_DEFAULT_STORE = env_str("CATALOG_DEFAULT_STORE", "")
 # Glance's image_size_cap (1 TiB): larger uploads are refused with 413 while they stream.
 CATALOG_IMAGE_SIZE_CAP = env_int("CATALOG_IMAGE_SIZE_CAP", 1024**4, minimum=0)
@@ -416,40 +417,37 @@ CATALOG_DATA_CHUNK_SIZE = env_int("CATALOG_DATA_CHUNK_SIZE", 4 * 1024 * 1024, mi
 # disk_format is refused (415). The safety checks (backing files, VMDK extents, ...) are
 # enforced whatever this says.
 CATALOG_REQUIRE_IMAGE_FORMAT_MATCH = env_bool("CATALOG_REQUIRE_IMAGE_FORMAT_MATCH", True)
-# Glance's show_multiple_locations / show_image_direct_url: off, as exposing store URLs is a
-# security risk (OSSN-0065, OSSN-0090).
-CATALOG_SHOW_MULTIPLE_LOCATIONS = env_bool("CATALOG_SHOW_MULTIPLE_LOCATIONS", False)
-CATALOG_SHOW_IMAGE_DIRECT_URL = env_bool("CATALOG_SHOW_IMAGE_DIRECT_URL", False)
 
+# --- 12. Import --------------------------------------------------------------------------
 
-# --- Background tasks (imports) -----------------------------------------------------------
-# Django's tasks API through the django-tasks backport. The embedded default keeps the queue in
-# the database (worker: `manage.py run_worker`). A larger deployment moves it to Redis without
-# code changes: install the `redis` extra, set CATALOG_TASKS_BACKEND=django_tasks_rq.RQBackend
-# and CATALOG_REDIS_URL, and run `manage.py rqworker default` (see README).
-CATALOG_TASKS_BACKEND = env_str("CATALOG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
-TASKS = {"default": {"BACKEND": CATALOG_TASKS_BACKEND}}
-if CATALOG_TASKS_BACKEND.startswith("django_tasks_rq."):
-    INSTALLED_APPS += ["django_rq"]
-    RQ_QUEUES = {"default": {"URL": env_str("CATALOG_REDIS_URL", "redis://127.0.0.1:6379/0")}}
-# Glance's task_time_to_live: hours a finished task stays listed.
-CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
-# An import task whose worker sent no heartbeat for this long is restarted (or failed once it
-# has had CATALOG_IMPORT_MAX_ATTEMPTS attempts) when a worker starts.
-CATALOG_IMPORT_STALE_AFTER = env_int("CATALOG_IMPORT_STALE_AFTER", 300, minimum=1)
-CATALOG_IMPORT_MAX_ATTEMPTS = env_int("CATALOG_IMPORT_MAX_ATTEMPTS", 3, minimum=1)
+CATALOG_ENABLED_IMPORT_METHODS = env_list(
+    "CATALOG_ENABLED_IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"]
+)
+# Where PUT /stage and web-download put data before an import task stores it.
+CATALOG_STAGING_DIR = Path(env_str("CATALOG_STAGING_DIR", str(VAR_DIR / "staging")))
+
+# web-download filtering (Glance's import_filtering_opts). When an allow-list is set for a
+# dimension, its deny-list is ignored (as Glance).
+CATALOG_IMPORT_ALLOWED_SCHEMES = env_list("CATALOG_IMPORT_ALLOWED_SCHEMES", ["http", "https"])
+CATALOG_IMPORT_DISALLOWED_SCHEMES = env_list("CATALOG_IMPORT_DISALLOWED_SCHEMES", [])
+CATALOG_IMPORT_ALLOWED_HOSTS = env_list("CATALOG_IMPORT_ALLOWED_HOSTS", [])
+CATALOG_IMPORT_DISALLOWED_HOSTS = env_list("CATALOG_IMPORT_DISALLOWED_HOSTS", [])
+# Set explicitly empty to allow every port.
+CATALOG_IMPORT_ALLOWED_PORTS = env_ports("CATALOG_IMPORT_ALLOWED_PORTS", [80, 443])
+CATALOG_IMPORT_DISALLOWED_PORTS = env_ports("CATALOG_IMPORT_DISALLOWED_PORTS", [])
+CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS = env_bool("CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS", False)
+CATALOG_IMPORT_TIMEOUT = env_int("CATALOG_IMPORT_TIMEOUT", 30, minimum=1)
+
 # Convert imported images to this disk format with qemu-img (Glance's image_conversion plugin,
 # output_format): raw, qcow2 or vmdk; empty (the default) converts nothing.
 CATALOG_IMPORT_CONVERT_TO = env_str("CATALOG_IMPORT_CONVERT_TO", "")
 if CATALOG_IMPORT_CONVERT_TO not in ("", "raw", "qcow2", "vmdk"):
     raise ImproperlyConfigured("CATALOG_IMPORT_CONVERT_TO must be raw, qcow2, vmdk or empty.")
 
-# --- Image lists (GET /v2/images) --------------------------------------------------------
-
-# Glance's limit_param_default and api_limit_max: the page size when none is asked for, and
-# the most a page may hold (larger limits are silently clamped).
-CATALOG_LIMIT_PARAM_DEFAULT = env_int("CATALOG_LIMIT_PARAM_DEFAULT", 25, minimum=1)
-CATALOG_API_LIMIT_MAX = env_int("CATALOG_API_LIMIT_MAX", 1000, minimum=1)
+# An import task whose worker sent no heartbeat for this long is restarted (or failed once it
+# has had CATALOG_IMPORT_MAX_ATTEMPTS attempts) when a worker starts.
+CATALOG_IMPORT_STALE_AFTER = env_int("CATALOG_IMPORT_STALE_AFTER", 300, minimum=1)
+CATALOG_IMPORT_MAX_ATTEMPTS = env_int("CATALOG_IMPORT_MAX_ATTEMPTS", 3, minimum=1)
 
 # glance-download (opt-in through CATALOG_ENABLED_IMPORT_METHODS): the image endpoints of other
 # regions when Vitrine is its own identity service, {"RegionTwo": "https://images.two:8000"}
@@ -460,3 +458,27 @@ CATALOG_GLANCE_DOWNLOAD_PROPERTIES = env_list(
     "CATALOG_GLANCE_DOWNLOAD_PROPERTIES",
     ["hw_", "trait:", "os_distro", "os_secure_boot", "os_type"],
 )
+
+# --- 13. Worker (background tasks) -------------------------------------------------------
+# Django's tasks API through the django-tasks backport. The embedded default keeps the queue in
+# the database (worker: `manage.py run_worker`). A larger deployment moves it to Redis without
+# code changes: install the `redis` extra, set CATALOG_TASKS_BACKEND=django_tasks_rq.RQBackend
+# and CATALOG_REDIS_URL, and run `manage.py rqworker default` (see README).
+
+CATALOG_TASKS_BACKEND = env_str("CATALOG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": CATALOG_TASKS_BACKEND}}
+if CATALOG_TASKS_BACKEND.startswith("django_tasks_rq."):
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("CATALOG_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+# Glance's task_time_to_live: hours a finished task stays listed.
+CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
+
+# --- 14. Logging -------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
