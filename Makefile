@@ -24,7 +24,9 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# Settings create nothing at import: ensure_var makes var/ and its generated secret key.
 migrate: install
+	$(BIN)/python manage.py ensure_var
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate

@@ -1,5 +1,7 @@
 """System checks that warn about unsafe production settings (``manage.py check --deploy``)."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
@@ -53,6 +55,37 @@ def unsafe_production_settings(app_configs, **kwargs):
             )
         )
     return warnings
+
+
+@register()
+def prepared_var_directory(app_configs, **kwargs):
+    """Settings create nothing at import: ``manage.py ensure_var`` (run by ``make run``) makes
+    var/ and the secret key; without them Django would fail later, and less clearly."""
+    errors = []
+    try:
+        settings.SECRET_KEY  # noqa: B018 (Django refuses an empty key on access)
+    except ImproperlyConfigured:
+        errors.append(
+            Error(
+                f"SECRET_KEY is not set and {settings.SECRET_KEY_FILE} does not exist.",
+                hint="Set SECRET_KEY, or run `manage.py ensure_var` (make run does) to "
+                "generate one.",
+                id="catalog.E001",
+            )
+        )
+    database = settings.DATABASES["default"]
+    folder = Path(database["NAME"]).parent
+    on_disk = database["ENGINE"].endswith("sqlite3") and database["NAME"] != ":memory:"
+    if on_disk and not folder.is_dir():
+        errors.append(
+            Error(
+                f"The SQLite database's directory {folder} does not exist.",
+                hint="Run `manage.py ensure_var` (make run does) for the default database "
+                "under var/, or create it.",
+                id="catalog.E002",
+            )
+        )
+    return errors
 
 
 @register()

@@ -5,6 +5,11 @@ A bare checkout runs on SQLite and a filesystem store under ``var/``. Everything
 malformed values fail loudly at start-up instead of being silently ignored. README.md's
 "Configuration" table lists every variable (tests/test_readme_settings.py keeps it whole).
 
+Importing this module reads the environment and nothing else: it creates no directory and
+writes no file. ``var/`` and the generated secret key are made by ``manage.py ensure_var``
+(``make run`` calls it), the stores and the staging area create their directories on their
+first write, and ``collectstatic`` creates ``STATIC_ROOT``.
+
 The sections, in this order:
 
 1. Environment helpers
@@ -26,7 +31,6 @@ The sections, in this order:
 import hashlib
 import json
 import os
-import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -126,28 +130,26 @@ def database_from_url(url: str, base_dir: Path) -> dict:
     )
 
 
+def read_secret_key(key_file: Path) -> tuple[str, bool]:
+    """``(key, generated)``: SECRET_KEY from the environment, else the key ``manage.py
+    ensure_var`` generated into ``key_file``, else empty. Django refuses an empty key as
+    soon as something needs it, and the catalog.E001 check says how to get one."""
+    given = os.environ.get("SECRET_KEY")
+    if given:
+        return given, False
+    try:
+        return key_file.read_text().strip(), True
+    except FileNotFoundError:
+        return "", False
+
+
 # --- 2. Paths and secrets ----------------------------------------------------------------
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Everything the service writes by default: SQLite database, secret key, stores, static files.
 VAR_DIR = Path(env_str("CATALOG_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def _secret_key() -> tuple[str, bool]:
-    """The SECRET_KEY from the environment, else one generated once into var/secret_key."""
-    given = os.environ.get("SECRET_KEY")
-    if given:
-        return given, False
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-    return key_file.read_text().strip(), True
-
-
-SECRET_KEY, SECRET_KEY_GENERATED = _secret_key()
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+SECRET_KEY, SECRET_KEY_GENERATED = read_secret_key(SECRET_KEY_FILE)
 
 # --- 3. Django core ----------------------------------------------------------------------
 
@@ -277,8 +279,7 @@ TEMPLATES = [
 # --- 6. Static files ---------------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = VAR_DIR / "staticfiles"  # filled by `manage.py collectstatic` (make run)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

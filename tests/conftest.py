@@ -5,8 +5,11 @@ bob (member of B), carol (reader of A), and anonymous (no token).
 """
 
 import json
+import secrets
 
 import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from catalog.choices import Role
@@ -15,6 +18,19 @@ from catalog.identity.models import Project
 
 PATCH21 = "application/openstack-images-v2.1-json-patch"
 PATCH20 = "application/openstack-images-v2.0-json-patch"
+
+
+def pytest_configure(config):
+    """Settings create nothing at import (config/settings.py): the run makes the folder of
+    the SQLite test database and STATIC_ROOT (WhiteNoise warns on every client without it),
+    and signs with a key of its own when there is none yet (no SECRET_KEY, no
+    var/secret_key: a fresh checkout)."""
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    settings.STATIC_ROOT.mkdir(exist_ok=True)
+    try:
+        settings.SECRET_KEY  # noqa: B018 (Django refuses an empty key on access)
+    except ImproperlyConfigured:
+        settings.SECRET_KEY = secrets.token_urlsafe(50)
 
 
 def assert_status(response, expected: int):

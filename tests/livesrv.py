@@ -85,7 +85,7 @@ class LiveServer:
         return self._manage("shell", "-c", _MAKE_TOKEN).strip().splitlines()[-1]
 
     def start(self) -> "LiveServer":
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._manage("ensure_var")  # as `make run`: the workdir and the key its processes share
         self._manage("migrate", "--noinput", "-v", "0")
         self.token = self.seed()
         self.log = open(self.workdir / "gunicorn.log", "wb")

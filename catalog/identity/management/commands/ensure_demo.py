@@ -66,6 +66,7 @@ class Command(BaseCommand):
 def write_clouds_yaml(base_url: str, password: str):
     """A clouds.yaml with the demo admin as cloud ``vitrine`` (readable by its owner only)."""
     path = settings.VAR_DIR / "clouds.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
     cloud = {
         "auth_url": f"{base_url.rstrip('/')}/identity/v3",
         "username": "admin",
