@@ -6,10 +6,12 @@ bob (member of B), carol (reader of A), and anonymous (no token).
 
 import json
 import secrets
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import Client
 
 from catalog.choices import Role
@@ -31,6 +33,34 @@ def pytest_configure(config):
         settings.SECRET_KEY  # noqa: B018 (Django refuses an empty key on access)
     except ImproperlyConfigured:
         settings.SECRET_KEY = secrets.token_urlsafe(50)
+
+
+# The suite's costly groups, by place (pyproject.toml describes the markers; postgres_only is
+# set on each test). `.ci/run` runs every group once, on PostgreSQL, and the rest of the suite
+# on SQLite and on PostgreSQL; `make test PYTEST_ARGS='-m "not slow"'` leaves one out.
+TESTS = Path(__file__).resolve().parent
+GROUPS = {
+    "browser": "browser",  # Chromium against a live server and an import worker
+    "e2e": "slow",  # the OpenStack clients against live servers
+    "imports/test_worker_restart.py": "slow",  # live server, workers killed and restarted
+    "imports/test_glance_download.py": "slow",  # two live regions
+    "api/test_external_keystone.py": "slow",  # a live stand-in Keystone
+    "ui/test_keystone_login.py": "slow",  # a live stand-in Keystone
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
+def pytest_collection_modifyitems(config, items):
+    on_postgresql = connection.vendor == "postgresql"
+    for item in items:
+        place = item.path.relative_to(TESTS)
+        for prefix, marker in GROUPS.items():
+            if place.is_relative_to(prefix):
+                item.add_marker(marker)
+        if not on_postgresql and item.get_closest_marker("postgres_only"):
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
+            )
 
 
 def assert_status(response, expected: int):

@@ -23,9 +23,8 @@ def test_sqlite_statistics_are_refreshed_at_most_every_few_minutes(db, monkeypat
         assert cursor.fetchone()[0] == 0
 
 
+@pytest.mark.postgres_only
 def test_postgresql_sessions_use_ssd_planner_costs(db, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert float(cursor.fetchone()[0]) == float(settings.CATALOG_PG_RANDOM_PAGE_COST)

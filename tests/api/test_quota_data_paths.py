@@ -8,7 +8,7 @@ from catalog.models import Image
 from catalog.services import quotas
 from catalog.services.quotas import MiB, set_project_quota
 from tests.api.test_image_data import assert_queued_without_data, raw_image, upload
-from tests.api.test_quota_enforcement import needs_postgres, run_concurrently
+from tests.api.test_quota_enforcement import run_concurrently
 from tests.conftest import assert_status
 
 
@@ -59,8 +59,7 @@ def test_usage_follows_real_uploads_and_deletes(alice, image_store_dir):
     assert len(os.listdir(image_store_dir)) == 1
 
 
-@needs_postgres
-@pytest.mark.postgres
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_uploads_racing_for_the_last_bytes_cannot_both_land(alice, image_store_dir):
     set_project_quota(alice.project_id, image_size_total=1)

@@ -184,11 +184,6 @@ def test_overrides_are_validated(alice):
 
 # --- Races (PostgreSQL: SQLite has no row locks and serialises every writer anyway) ----------
 
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="row-lock races need PostgreSQL: run with DATABASE_URL=postgres://...",
-)
-
 
 def run_concurrently(functions) -> list:
     """Run each function in its own thread (own database connection); their results."""
@@ -212,8 +207,7 @@ def run_concurrently(functions) -> list:
     return results
 
 
-@needs_postgres
-@pytest.mark.postgres
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_writes_racing_for_the_last_bytes_cannot_both_commit(alice):
     set_project_quota(alice.project_id, image_size_total=10)
@@ -234,8 +228,7 @@ def test_two_writes_racing_for_the_last_bytes_cannot_both_commit(alice):
     assert quotas.storage_used(alice.project_id) == 6 * MiB
 
 
-@needs_postgres
-@pytest.mark.postgres
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_stop_at_image_count_total(alice):
     set_project_quota(alice.project_id, image_count_total=2)
