@@ -16,20 +16,27 @@ SHOW = (
 )
 
 
-def run(args, tmp_path, **env):
-    """A Python process in an empty working directory, with only ``env`` among the settings."""
+def run(args, tmp_path, checkout=ROOT, **env):
+    """A Python process in an empty working directory, importing ``checkout``'s code, with only
+    ``env`` among the settings (and no __pycache__ written)."""
     clean = {k: v for k, v in os.environ.items() if k.startswith(("PATH", "HOME", "LANG"))}
     return subprocess.run(
         [sys.executable, *args],
         cwd=tmp_path,
-        env={**clean, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        env={
+            **clean,
+            "PYTHONPATH": str(checkout),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            **env,
+        },
         capture_output=True,
         text=True,
     )
 
 
-def settings_of(tmp_path, **env) -> dict:
-    result = run(["-c", SHOW], tmp_path, **env)
+def settings_of(tmp_path, checkout=ROOT, **env) -> dict:
+    result = run(["-c", SHOW], tmp_path, checkout, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -50,19 +57,7 @@ def test_importing_settings_creates_nothing(tmp_path):
     for name in ("__init__.py", "settings.py"):
         (tmp_path / "config" / name).write_text((ROOT / "config" / name).read_text())
     before = sorted(tmp_path.rglob("*"))
-    result = subprocess.run(
-        [sys.executable, "-c", SHOW],
-        cwd=tmp_path,
-        env={
-            "PATH": os.environ["PATH"],
-            "PYTHONPATH": str(tmp_path),
-            "PYTHONDONTWRITEBYTECODE": "1",
-        },
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    shown = json.loads(result.stdout)
+    shown = settings_of(tmp_path, checkout=tmp_path)
     assert shown["var"] == str(tmp_path / "var")
     assert (shown["key"], shown["generated"]) == ("", False)
     assert sorted(tmp_path.rglob("*")) == before  # neither var/, nor a key, nor static files
