@@ -2,6 +2,7 @@
 web-download import, and the image actions. Every write is a service call with the
 session's context; refusals (CatalogError) are shown with their status code."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -220,7 +221,12 @@ def image_upload(request, ctx, image_id):
             status = exc.status_code
     elif request.method == "POST":
         status = 400
-    context = {"image": image, "import_form": form}
+    context = {
+        "image": image,
+        "import_form": form,
+        # The URL form only where the site enables the method (a POST is refused anyway).
+        "web_download": "web-download" in settings.CATALOG_ENABLED_IMPORT_METHODS,
+    }
     return render(request, "catalog/image_upload.html", context, status=status)
 
 
