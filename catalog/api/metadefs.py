@@ -218,7 +218,7 @@ class ObjectViewSet(_ChildViewSet):
 
     @_op("metadefs_objects_list", (400, 401, 404), {200: _body("Objects")})
     def list(self, request, namespace):
-        # Accepted and checked as Glance does, but the list is not paginated (W30).
+        # Accepted and checked as Glance does, but the list is not paginated (docs/glance-differences.md#metadef-quirks).
         if request.query_params.get("limit") == "0":
             raise BadRequest("limit param must be positive")
         rules.parse_limit(request.query_params.get("limit"), default=None, maximum=10**9)
@@ -227,7 +227,7 @@ class ObjectViewSet(_ChildViewSet):
         return _json(
             {
                 "objects": [wire.serialize_object(r, namespace) for r in rows],
-                "schema": "v2/schemas/metadefs/objects",  # no leading slash, as Glance (W14)
+                "schema": "v2/schemas/metadefs/objects",  # as Glance: docs/glance-differences.md#metadef-quirks
             }
         )
 

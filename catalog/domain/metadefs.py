@@ -3,7 +3,7 @@
 The ten ``/v2/schemas/metadefs/*`` documents are served byte for byte as Glance publishes them
 (``metadef_schemas/``) and are also the first validators of request bodies; the checks after
 them close the gaps where Glance stores something it cannot serve or answers 500
-(docs/glance-differences.md#metadefs).
+(docs/glance-differences.md#metadef-malformed-input).
 """
 
 import json
@@ -109,7 +109,7 @@ def _validate(document: dict, body, label: str) -> None:
 def check_body(kind: str, body) -> dict:
     """Glance's order: an object body, then read-only keys (403), then the document (400)."""
     if not isinstance(body, dict):
-        # Glance answers 500 to a JSON array (docs/glance-differences.md#metadefs).
+        # Glance answers 500 to a JSON array (docs/glance-differences.md#metadef-malformed-input).
         raise BadRequest("Unexpected body type. Expected list/dict.")
     for key in READ_ONLY:
         if key in body:
@@ -190,7 +190,8 @@ def _check_typed(name: str, definition: dict) -> None:
 def clean_property(name: str, definition, *, where: str = "property") -> dict:
     """A property definition checked against the published ``property`` document and our
     stricter rules; returns the definition without its name, keys in wire order, values as
-    given (Glance truncates numbers and stringifies defaults: docs/glance-differences.md)."""
+    given (Glance truncates numbers and stringifies defaults:
+    docs/glance-differences.md#metadef-values)."""
     if not isinstance(definition, dict):
         raise BadRequest(f"Property '{name}': a definition must be a JSON object.")
     _validate(schema_document("property"), {**definition, "name": name}, where)
@@ -295,7 +296,7 @@ def parse_sort_dir(raw: str | None) -> str:
 def parse_sort_key(raw: str | None, allowed: tuple, default: str) -> str:
     value = raw or default
     if value not in allowed:
-        # Glance answers 500 to an unknown column (docs/glance-differences.md#metadefs).
+        # Glance answers 500 to an unknown column (docs/glance-differences.md#metadef-malformed-input).
         raise BadRequest(f"Invalid sort key: {value}. Use one of {', '.join(allowed)}.")
     return value
 

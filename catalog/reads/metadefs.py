@@ -27,7 +27,7 @@ _SEGMENT_SAFE = ":@!$&'()*+,;="
 
 
 def segment(name: str) -> str:
-    """A name as one URL path segment (spaces and '%' encoded; docs/glance-differences.md)."""
+    """A name as one URL path segment (docs/glance-differences.md#metadef-self-links)."""
     return quote(name, safe=_SEGMENT_SAFE)
 
 

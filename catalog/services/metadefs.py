@@ -217,7 +217,7 @@ def get_property(
     if resource_type:
         assoc = namespace.associations.filter(resource_type__name=resource_type).first()
         if assoc is None:
-            # Glance says the type was not found, although it may exist (W12).
+            # Glance says the type was not found, although it may exist (docs/glance-differences.md#metadef-resource-type-mismatch).
             raise NotFound(f"Resource type {resource_type} is not associated with namespace {ns}.")
         name = rules.strip_prefix(name, assoc.prefix)
     return _find_property(namespace, name)
@@ -247,7 +247,7 @@ def update_property(ctx: RequestContext, ns: str, name: str, body) -> MetadefPro
     namespace = namespace_for(ctx, ns, "modify_metadef_property", "get_metadef_property", lock=True)
     row = _find_property(namespace, name, lock=True)
     new_name, definition = _clean_property_body(body)
-    # Glance answers 500 to a rename onto an existing name (W4).
+    # Glance answers 500 to a rename onto an existing name (docs/glance-differences.md#metadef-malformed-input).
     if new_name != name and namespace.properties.filter(name=new_name).exists():
         raise Conflict(_property_exists(new_name, ns))
     row.name, row.definition, row.updated_at = new_name, definition, timezone.now()
@@ -331,17 +331,20 @@ def delete_object(ctx: RequestContext, ns: str, name: str) -> None:
 
 
 def _tag_exists(name: str, namespace: str) -> str:
-    # Case-sensitive everywhere, so the message says nothing about case (W15).
+    # Case-sensitive everywhere, so the message says nothing about case (docs/glance-differences.md#metadef-tag-case).
     return f"A metadata tag with name={name} already exists in namespace={namespace}."
 
 
 def list_tags(
     ctx: RequestContext, ns: str, *, sort_key: str, sort_dir: str, limit, marker
 ) -> list[MetadefTag]:
+    """Tags sorted by (sort_key, created_at, id), by code point whatever the database's
+    collation (Glance's SQLite order: ``NU`` before ``kappa``)."""
     namespace = namespace_for(ctx, ns, "get_metadef_tags", "get_metadef_tags")
-    sign = "-" if sort_dir == "desc" else ""
-    rows = list(
-        namespace.tags.order_by(*dict.fromkeys((sign + sort_key, sign + "created_at", sign + "id")))
+    rows = sorted(
+        namespace.tags.all(),
+        key=lambda t: (getattr(t, sort_key), t.created_at, t.id),
+        reverse=sort_dir == "desc",
     )
     if marker is not None:
         names = [t.name for t in rows]
@@ -379,7 +382,7 @@ def create_tag(ctx: RequestContext, ns: str, name: str) -> MetadefTag:
 @transaction.atomic
 def create_tags(ctx: RequestContext, ns: str, body, *, append: bool) -> list[MetadefTag]:
     """Bulk create: append to the tags, or replace them all; a clash changes nothing. An
-    empty list keeps the existing tags even when replacing, as Glance does (W29)."""
+    empty list keeps the existing tags even when replacing, as Glance does (docs/glance-differences.md#metadef-quirks)."""
     namespace = namespace_for(ctx, ns, "add_metadef_tags", "get_metadef_tags", lock=True)
     names = [rules.check_name(t["name"], "tag") for t in rules.check_body("tags", body)["tags"]]
     if not names:

@@ -89,8 +89,8 @@ def test_anonymous_is_401(anonymous):
         ({"namespace": "n" * 81}, 400),
         ({"namespace": "x", "protected": "yes"}, 400),
         ({"display_name": "no name"}, 400),
-        ({"namespace": ""}, 400),  # W2: Glance accepts it and can never serve it again
-        ([{"namespace": "x"}], 400),  # W1: Glance answers 500
+        ({"namespace": ""}, 400),  # Glance accepts it and can never serve it again
+        ([{"namespace": "x"}], 400),  # Glance answers 500
         ({"namespace": "x", "properties": {"p": {"title": "P", "type": "string", "x": 1}}}, 400),
         ({"namespace": "x", "resource_type_associations": [{"name": "A", "bogus": 1}]}, 400),
         ({"namespace": "x", "objects": [{"name": "o"}, {"name": "o"}]}, 409),
@@ -162,7 +162,7 @@ def test_private_namespace_visibility(request, private_a, persona, status):
 
 
 def test_unknown_and_invisible_answer_alike(bob, private_a):
-    # W37: Glance words the two differently, an existence oracle.
+    # Glance words the two differently, an existence oracle.
     hidden = assert_status(bob.get(f"{NS}/private-a"), 404).json()["error"]["message"]
     unknown = assert_status(bob.get(f"{NS}/nope"), 404).json()["error"]["message"]
     assert hidden == "Metadata definition namespace=private-a was not found."
@@ -209,9 +209,9 @@ def test_list_paging_links(admin):
     "query, status, message",
     [
         ({"limit": "-1"}, 400, "limit param must be positive"),
-        ({"limit": "abc"}, 400, "Invalid limit value: abc"),  # W4: 500 in Glance
+        ({"limit": "abc"}, 400, "Invalid limit value: abc"),  # 500 in Glance
         ({"sort_dir": "up"}, 400, "Invalid sort direction: up"),
-        ({"sort_key": "nope"}, 400, None),  # W4: 500 in Glance
+        ({"sort_key": "nope"}, 400, None),  # 500 in Glance
         ({"visibility": "shared"}, 400, "Invalid visibility value: shared"),
         ({"marker": "nope"}, 404, "Metadata definition namespace=nope was not found."),
     ],
@@ -223,7 +223,7 @@ def test_list_parameter_errors(admin, query, status, message):
 
 
 def test_invisible_marker_is_404_like_unknown(bob, private_a):
-    # W9: Glance answers 403 "... is not visible", telling bob it exists.
+    # Glance answers 403 "... is not visible", telling bob it exists.
     body = assert_status(bob.get(NS, marker="private-a"), 404).json()
     assert body["error"]["message"] == "Metadata definition namespace=private-a was not found."
 
@@ -283,7 +283,7 @@ def test_update_replaces_attributes_but_keeps_owner(admin, public_ns, project_a)
     body = assert_status(admin.put(f"{NS}/public-one", {"namespace": "public-one"}), 200).json()
     assert body["visibility"] == "private"
     assert "display_name" not in body
-    # W10: Glance moves the namespace to the caller's project when owner is left out.
+    # Glance moves the namespace to the caller's project when owner is left out.
     assert body["owner"] == project_a.id
 
 
