@@ -99,7 +99,7 @@ TAGS_BODY_SCHEMA = {
 def _validate(document: dict, body, label: str) -> None:
     error = jsonschema.exceptions.best_match(jsonschema.Draft4Validator(document).iter_errors(body))
     if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path)
+        where = "".join(f"/{p}" for p in error.absolute_path)
         details = f"at {where}" if where else ""
         raise BadRequest(
             f"Provided object does not match schema '{label}': {error.message}", details=details
@@ -203,18 +203,29 @@ def clean_property(name: str, definition, *, where: str = "property") -> dict:
     return {key: definition[key] for key in PROPERTY_KEYS if key in definition and key != "name"}
 
 
-def clean_properties(properties, *, where: str) -> dict:
+def clean_properties(properties, *, where: str, path: str = "/properties") -> dict:
+    """Property definitions keyed by name; an error's details give its JSON path."""
     if properties is None:
         return {}
     if not isinstance(properties, dict):
-        raise BadRequest(f"'properties' of {where} must be a JSON object.")
-    return {name: clean_property(name, d, where="property") for name, d in properties.items()}
+        raise BadRequest(f"'properties' of {where} must be a JSON object.", details=f"at {path}")
+    cleaned = {}
+    for name, definition in properties.items():
+        try:
+            cleaned[name] = clean_property(name, definition, where="property")
+        except BadRequest as exc:
+            inner = exc.details.removeprefix("at ")
+            detail = f"at {path}/{name}{inner}"
+            raise BadRequest(exc.message, details=detail) from None
+    return cleaned
 
 
-def clean_object(body: dict) -> dict:
+def clean_object(body: dict, path: str = "") -> dict:
     """An object body (already checked against the ``object`` document)."""
     name = check_name(body["name"], "object")
-    properties = clean_properties(body.get("properties"), where=f"object '{name}'")
+    properties = clean_properties(
+        body.get("properties"), where=f"object '{name}'", path=f"{path}/properties"
+    )
     required = list(body.get("required") or [])
     return {
         "name": name,
@@ -233,19 +244,22 @@ def clean_association(body) -> dict:
     }
 
 
-def clean_namespace(body: dict) -> dict:
+def clean_namespace(body: dict, default_visibility: str | None = "private") -> dict:
     """A namespace body for create or update: scalar attributes and the inline children
     (each validated as if sent to its own route, so none makes the call fail later)."""
     check_body("namespace", body)
     check_name(body["namespace"], "namespace")
     associations = [clean_association(a) for a in body.get("resource_type_associations", [])]
-    objects = [clean_object(check_body("object", o)) for o in body.get("objects", [])]
+    objects = [
+        clean_object(check_body("object", o), f"/objects/{i}")
+        for i, o in enumerate(body.get("objects", []))
+    ]
     tags = [check_name(t.get("name", ""), "tag") for t in body.get("tags", [])]
     return {
         "namespace": body["namespace"],
         "display_name": body.get("display_name"),
         "description": body.get("description"),
-        "visibility": body.get("visibility", "private"),
+        "visibility": body.get("visibility", default_visibility),
         "protected": body.get("protected", False),
         "owner": body.get("owner"),
         "associations": associations,
@@ -253,6 +267,39 @@ def clean_namespace(body: dict) -> dict:
         "objects": objects,
         "tags": tags,
     }
+
+
+def clean_namespace_file(document) -> dict:
+    """A namespace file in the format of Glance's ``db_load_metadefs`` (the API's create
+    body, ``owner`` optional): its ``visibility`` is None when the file has none."""
+    if not isinstance(document, dict):
+        raise BadRequest("A namespace file must hold one JSON object.", details="at /")
+    return clean_namespace(check_body("namespace", document), default_visibility=None)
+
+
+def file_document(namespace: dict) -> dict:
+    """The inverse of ``clean_namespace_file``: a cleaned namespace as a file document."""
+    out = {"namespace": namespace["namespace"]}
+    for key in ("display_name", "description", "visibility"):
+        if namespace.get(key) is not None:
+            out[key] = namespace[key]
+    out["protected"] = namespace["protected"]
+    if namespace.get("owner") is not None:
+        out["owner"] = namespace["owner"]
+    if namespace["associations"]:
+        out["resource_type_associations"] = [
+            {k: v for k, v in a.items() if v is not None} for a in namespace["associations"]
+        ]
+    if namespace["properties"]:
+        out["properties"] = namespace["properties"]
+    if namespace["objects"]:
+        out["objects"] = [
+            {k: v for k, v in o.items() if v not in (None, [], {}) or k == "name"}
+            for o in namespace["objects"]
+        ]
+    if namespace["tags"]:
+        out["tags"] = [{"name": t} for t in namespace["tags"]]
+    return out
 
 
 # --- Prefixes -----------------------------------------------------------------------------

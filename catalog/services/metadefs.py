@@ -49,8 +49,10 @@ def _ensure_resource_type(name: str) -> MetadefResourceType:
     return row
 
 
-def _add_children(namespace: MetadefNamespace, cleaned: dict) -> None:
-    now = namespace.created_at
+def add_children(namespace: MetadefNamespace, cleaned: dict, *, now=None) -> None:
+    """Insert a cleaned namespace's children (a clash is a 409). For creates and the
+    namespace file loader only: no policy here."""
+    now = now or namespace.created_at
     for assoc in cleaned["associations"]:
         _associate(namespace, assoc, now)
     for obj in cleaned["objects"]:
@@ -119,7 +121,7 @@ def create_namespace(ctx: RequestContext, body, *, owner_default: str | None = N
         ),
         f"The metadata definition namespace={cleaned['namespace']} already exists.",
     )
-    _add_children(namespace, cleaned)
+    add_children(namespace, cleaned)
     return namespace, cleaned
 
 

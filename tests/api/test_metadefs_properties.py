@@ -76,7 +76,7 @@ def test_bad_definition_message_names_the_field(admin, props_ns):
 
 
 def test_values_are_stored_as_given(admin, props_ns):
-    # W6, W7: Glance truncates 1.5 to 1 and returns defaults as strings ("False").
+    # Glance truncates 1.5 to 1 and returns defaults as strings ("False").
     assert create(admin, name="n", title="N", type="number", minimum=1.5).json()["minimum"] == 1.5
     assert create(admin, name="i", title="I", type="integer", default=5).json()["default"] == 5
     assert (
