@@ -7,14 +7,10 @@ from django.core.management.base import BaseCommand
 
 from catalog.choices import Role
 from catalog.identity import clouds_yaml, projects, services
-from catalog.services import metadef_files
 
 
 class Command(BaseCommand):
-    help = (
-        "Create a demo admin (user 'admin' in project 'admin') when no admin exists yet, and "
-        "load the starter metadata definitions (namespaces already there are kept)."
-    )
+    help = "Create a demo admin (user 'admin' in project 'admin') when no admin exists yet."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -25,9 +21,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, url, **options):
         url = url.rstrip("/")  # the printed links below are the served ones (`make run`)
-        loaded = metadef_files.load_directory(metadef_files.STARTER_DIR)
-        if loaded.created:
-            self.stdout.write(f"Metadata definitions loaded: {', '.join(loaded.created)}")
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write("An admin exists already; nothing to do.")
