@@ -166,4 +166,4 @@ def test_starter_set_is_valid_and_loaded_by_the_demo_step(db):
         assert expected in names
     assert "Created" not in run("load_metadefs")  # make run again keeps what is there
     demo = (Path(__file__).resolve().parents[1] / "Makefile").read_text().split("\ndemo:")[1]
-    assert "manage.py load_metadefs\n" in demo.split("\n\n")[0]
+    assert "manage.py load_metadefs" in demo.split("\n\n")[0]
