@@ -429,3 +429,20 @@ def _array_error(definition: dict, value: list) -> str | None:
     if "maxItems" in definition and len(value) > definition["maxItems"]:
         return f"must have at most {definition['maxItems']} items"
     return None
+
+
+def property_violation(definitions: dict, properties: dict) -> str | None:
+    """The first value of ``properties`` (name -> text) that breaks its definition, as a
+    message naming the namespace and the rule. ``definitions`` maps a prefixed property name
+    to ``(namespace, definition)``."""
+    for name in sorted(properties):
+        if name not in definitions or properties[name] is None:
+            continue
+        namespace, definition = definitions[name]
+        rule = value_error(definition, str(properties[name]))
+        if rule:
+            return (
+                f"Property {name}={properties[name]!r} breaks its definition in namespace "
+                f"{namespace}: it {rule}."
+            )
+    return None

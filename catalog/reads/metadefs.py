@@ -156,6 +156,42 @@ def export_namespaces() -> list[dict]:
     ]
 
 
+IMAGE_RESOURCE_TYPE = "OS::Glance::Image"
+
+
+def definitions_for(ctx: RequestContext, resource_type: str = IMAGE_RESOURCE_TYPE) -> list:
+    """The property definitions ``ctx`` sees for a resource type, grouped by namespace
+    (sorted by name): ``[(namespace, [(prefixed name, definition), ...]), ...]``.
+    Namespace-level properties only; three queries whatever the catalog's size."""
+    rows = (
+        MetadefResourceTypeAssociation.objects.filter(
+            resource_type__name=resource_type,
+            namespace__in=policy.visible_namespaces(ctx, MetadefNamespace.objects.all()),
+        )
+        .select_related("namespace")
+        .prefetch_related(
+            Prefetch("namespace__properties", queryset=MetadefProperty.objects.order_by("name"))
+        )
+        .order_by("namespace__namespace")
+    )
+    groups = []
+    for assoc in rows:
+        prefix = assoc.prefix or ""
+        items = [(prefix + p.name, p.definition) for p in assoc.namespace.properties.all()]
+        if items:
+            groups.append((assoc.namespace, items))
+    return groups
+
+
+def definition_map(groups) -> dict:
+    """Prefixed name -> (namespace name, definition); the first namespace wins a clash."""
+    found = {}
+    for namespace, items in groups:
+        for name, definition in items:
+            found.setdefault(name, (namespace.namespace, definition))
+    return found
+
+
 def resource_types() -> list[MetadefResourceType]:
     return list(MetadefResourceType.objects.order_by("id"))
 

@@ -15,7 +15,7 @@ from catalog.domain import patching
 from catalog.exceptions import Conflict, Forbidden, InvalidTransition, NotFound
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 from catalog.reads import queries
-from catalog.services import blobs, quotas
+from catalog.services import blobs, metadefs, quotas
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
@@ -43,6 +43,7 @@ def create_image(ctx: RequestContext, body) -> Image:
     if owner != ctx.project_id and not ctx.is_admin:
         raise Forbidden(f"You are not permitted to create images owned by '{owner}'")
     enforce_visibility_change(ctx, new.fields.get("visibility"))
+    metadefs.enforce_on_image(ctx, new.extra)
 
     image_id = new.fields.pop("id", None)
     if image_id is not None and Image.objects.filter(pk=image_id.lower()).exists():
@@ -172,6 +173,9 @@ def update_image(
             tag_quota=settings.CATALOG_IMAGE_TAG_QUOTA,
         )
         after = patching.apply_patch(before, changes, rules)
+        metadefs.enforce_on_image(
+            ctx, {k: v for k, v in after.extra.items() if before.extra.get(k) != v}
+        )
         _save_patch(image, before, after)
     return image
 
