@@ -67,17 +67,21 @@ def add_children(namespace: MetadefNamespace, cleaned: dict, *, now=None) -> Non
             MetadefTag(namespace=namespace, name=tag, created_at=now, updated_at=now),
             _tag_exists(tag, namespace.namespace),
         )
-    for name, definition in cleaned["properties"].items():
-        _insert(
-            MetadefProperty(
-                namespace=namespace,
-                name=name,
-                definition=definition,
-                created_at=now,
-                updated_at=now,
-            ),
-            _property_exists(name, namespace.namespace),
+    rows = [
+        MetadefProperty(
+            namespace=namespace, name=name, definition=definition, created_at=now, updated_at=now
         )
+        for name, definition in cleaned["properties"].items()
+    ]
+    if rows:
+        # One statement: the names are a body's keys, so only an existing row can clash.
+        try:
+            with transaction.atomic():
+                MetadefProperty.objects.bulk_create(rows)
+        except IntegrityError:
+            taken = namespace.properties.filter(name__in=[r.name for r in rows]).first()
+            message = _property_exists(taken.name if taken else "?", namespace.namespace)
+            raise Conflict(message) from None
 
 
 def _insert(row, conflict_message: str):
