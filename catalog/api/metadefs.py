@@ -146,7 +146,9 @@ class NamespaceViewSet(CatalogViewSet):
     )
     def update(self, request, namespace):
         row = service.update_namespace(self.ctx, namespace, json_body(request))
-        return _json(wire.with_links(wire.serialize_namespace(row), row.namespace))
+        # As Glance: the attributes only, no children or associations.
+        body = wire.serialize_namespace(row, associations=False)
+        return _json(wire.with_links(body, row.namespace))
 
     @_op("metadefs_namespaces_destroy", (401, 403, 404), {204: None})
     def destroy(self, request, namespace):

@@ -46,7 +46,10 @@ def _refuse_if_protected(namespace: MetadefNamespace, what: str, name: str) -> N
 
 
 def _ensure_resource_type(name: str) -> MetadefResourceType:
-    row, _ = MetadefResourceType.objects.get_or_create(name=name)
+    now = timezone.now()
+    row, _ = MetadefResourceType.objects.get_or_create(
+        name=name, defaults={"created_at": now, "updated_at": now}
+    )
     return row
 
 

@@ -348,3 +348,14 @@ def test_method_and_body_rules(admin, public_ns):
     assert response["Allow"] == "GET, POST"
     assert_status(admin.request("PATCH", f"{NS}/public-one"), 405)
     assert_status(admin.request("GET", f"{NS}/public-one", {"x": 1}), 400)
+
+
+def test_update_answers_attributes_only_and_ignores_children(admin):
+    assert_status(admin.post(NS, FULL), 201)
+    body = {"namespace": "full", "protected": True, "tags": [{"name": "ignored"}]}
+    updated = assert_status(admin.put(f"{NS}/full", body), 200).json()
+    for key in ("resource_type_associations", "properties", "objects", "tags"):
+        assert key not in updated
+    shown = admin.get(f"{NS}/full").json()
+    assert {t["name"] for t in shown["tags"]} == {"tag-a", "tag-b"}
+    assert len(shown["resource_type_associations"]) == 2

@@ -22,6 +22,7 @@ def test_associate_creates_type_which_outlives_association(admin, rt_ns):
     assert_status(admin.post(ASSOC, {"name": "OS::New::Type"}), 201)
     names = [t["name"] for t in admin.get(RT).json()["resource_types"]]
     assert names == ["OS::Nova::Server", "OS::New::Type"]
+    assert all("updated_at" in t for t in admin.get(RT).json()["resource_types"])
     listed = admin.get(ASSOC).json()["resource_type_associations"]
     assert [a["name"] for a in listed] == ["OS::Nova::Server", "OS::New::Type"]
     assert "prefix" not in listed[1]
