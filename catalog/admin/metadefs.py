@@ -1,14 +1,11 @@
-"""The Django admin of metadata definition namespaces. Creating, editing and deleting go
-through ``services/metadefs.py`` with the admin user's context (the API's rules: names,
-protected namespaces, validation); the children are shown in read-only inlines and change
-through the API or ``load_metadefs``."""
-
-import json
+"""The Django admin of metadata definition namespaces, with inlines for their resource type
+associations, properties, objects and tags. Every change goes through
+``services/metadefs.py`` with the admin user's context, as the API's calls would (names,
+validation, protected namespaces); nothing here saves a model form."""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.html import format_html
 
 from catalog.admin.base import admin_context, run_on_each
 from catalog.domain import metadefs as rules
@@ -23,54 +20,184 @@ from catalog.models import (
 from catalog.services import metadefs as service
 
 
-class ReadOnlyInline(admin.TabularInline):
+def _checked(check, *args):
+    """Run a domain check, as a form error."""
+    try:
+        return check(*args)
+    except CatalogError as exc:
+        raise ValidationError(f"{exc.message} {exc.details}".strip()) from None
+
+
+# --- Inline forms: the API body each row stands for ----------------------------------------
+
+
+class AssociationForm(forms.ModelForm):
+    type_name = forms.CharField(label="resource type", max_length=80)
+
+    class Meta:
+        model = MetadefResourceTypeAssociation
+        fields = ["prefix", "properties_target"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["type_name"] = self.instance.resource_type.name
+
+    def body(self) -> dict:
+        data = self.cleaned_data
+        body = {"name": data["type_name"]}
+        body.update({k: data[k] for k in ("prefix", "properties_target") if data.get(k)})
+        return body
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            _checked(rules.clean_association, self.body())
+        return data
+
+
+class PropertyForm(forms.ModelForm):
+    class Meta:
+        model = MetadefProperty
+        fields = ["name", "definition"]
+        help_texts = {"definition": 'JSON, e.g. {"title": "Disk bus", "type": "string"}'}
+
+    def body(self) -> dict:
+        return {**(self.cleaned_data["definition"] or {}), "name": self.cleaned_data["name"]}
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            _checked(rules.check_body, "property", self.body())
+            _checked(rules.clean_property, data["name"], self.body())
+        return data
+
+
+class ObjectForm(forms.ModelForm):
+    required = forms.JSONField(required=False, help_text='JSON, e.g. ["cpu_policy"]')
+    properties = forms.JSONField(required=False, help_text="JSON: name -> definition")
+
+    class Meta:
+        model = MetadefObject
+        fields = ["name", "description", "required", "properties"]
+        widgets = {"description": forms.TextInput()}
+
+    def body(self) -> dict:
+        data = self.cleaned_data
+        body = {"name": data["name"], "required": data["required"] or []}
+        body["properties"] = data["properties"] or {}
+        if data.get("description"):
+            body["description"] = data["description"]
+        return body
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            _checked(lambda b: rules.clean_object(rules.check_body("object", b)), self.body())
+        return data
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = MetadefTag
+        fields = ["name"]
+
+    def body(self) -> dict:
+        return {"name": self.cleaned_data["name"]}
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            _checked(rules.check_body, "tag", self.body())
+            _checked(rules.check_name, data["name"], "tag")
+        return data
+
+
+class ChildInline(admin.TabularInline):
     extra = 0
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    def get_formset(self, request, obj=None, **kwargs):
+        # The services check uniqueness (a 409 becomes the page's refusal), not the formset.
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.validate_unique = lambda self: None
+        return formset
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-
-class AssociationInline(ReadOnlyInline):
+class AssociationInline(ChildInline):
     model = MetadefResourceTypeAssociation
-    fields = ["resource_type", "prefix", "properties_target"]
+    form = AssociationForm
+    fields = ["type_name", "prefix", "properties_target"]
     verbose_name_plural = "resource type associations"
 
 
-def _json(value) -> str:
-    return format_html("<code>{}</code>", json.dumps(value, ensure_ascii=False))
-
-
-class PropertyInline(ReadOnlyInline):
+class PropertyInline(ChildInline):
     model = MetadefProperty
-    fields = ["name", "rule"]
-    readonly_fields = ["rule"]
-
-    @admin.display(description="definition")
-    def rule(self, obj):
-        return _json(obj.definition)
+    form = PropertyForm
 
 
-class ObjectInline(ReadOnlyInline):
+class ObjectInline(ChildInline):
     model = MetadefObject
-    fields = ["name", "description", "required_keys", "property_names"]
-    readonly_fields = ["required_keys", "property_names"]
-
-    @admin.display(description="required")
-    def required_keys(self, obj):
-        return ", ".join(obj.required) or "-"
-
-    @admin.display(description="properties")
-    def property_names(self, obj):
-        return ", ".join(obj.properties) or "-"
+    form = ObjectForm
 
 
-class TagInline(ReadOnlyInline):
+class TagInline(ChildInline):
     model = MetadefTag
-    fields = ["name"]
+    form = TagForm
+
+
+# --- Child writes through the services -----------------------------------------------------
+
+
+def _original_name(form) -> str:
+    row = type(form.instance).objects.select_related().get(pk=form.instance.pk)
+    if isinstance(row, MetadefResourceTypeAssociation):
+        return row.resource_type.name
+    return row.name
+
+
+def _write_association(ctx, ns, form, old):
+    if old is not None:
+        service.dissociate(ctx, ns, old)
+    if form is not None:
+        service.associate(ctx, ns, form.body())
+
+
+def _write_property(ctx, ns, form, old):
+    if form is None:
+        service.delete_property(ctx, ns, old)
+    elif old is None:
+        service.create_property(ctx, ns, form.body())
+    else:
+        service.update_property(ctx, ns, old, form.body())
+
+
+def _write_object(ctx, ns, form, old):
+    if form is None:
+        service.delete_object(ctx, ns, old)
+    elif old is None:
+        service.create_object(ctx, ns, form.body())
+    else:
+        service.update_object(ctx, ns, old, form.body())
+
+
+def _write_tag(ctx, ns, form, old):
+    if form is None:
+        service.delete_tag(ctx, ns, old)
+    elif old is None:
+        service.create_tag(ctx, ns, form.body()["name"])
+    else:
+        service.update_tag(ctx, ns, old, form.body())
+
+
+WRITERS = {
+    MetadefResourceTypeAssociation: _write_association,
+    MetadefProperty: _write_property,
+    MetadefObject: _write_object,
+    MetadefTag: _write_tag,
+}
+
+
+# --- The namespace page --------------------------------------------------------------------
 
 
 class NamespaceForm(forms.ModelForm):
@@ -94,10 +221,7 @@ class NamespaceForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if not self.errors:
-            try:
-                rules.clean_namespace(self.body())
-            except CatalogError as exc:
-                raise ValidationError(exc.message) from None
+            _checked(rules.clean_namespace, self.body())
         return data
 
 
@@ -123,11 +247,16 @@ class MetadefNamespaceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the "Delete" action deletes through the service (protected: refused)
 
-    def save_model(self, request, obj, form, change):
-        """Create or replace through the service, as a POST or PUT of the API would."""
+    def _ctx(self, request):
         ctx = admin_context(request)
         if ctx is None:
             raise PermissionDenied("You have no role in any project.")
+        return ctx
+
+    def save_model(self, request, obj, form, change):
+        """Create or replace through the service, as a POST or PUT of the API would. A
+        refusal undoes the whole page's changes (the admin saves in one transaction)."""
+        ctx = self._ctx(request)
         try:
             if change:
                 original = MetadefNamespace.objects.get(pk=obj.pk).namespace
@@ -138,6 +267,24 @@ class MetadefNamespaceAdmin(admin.ModelAdmin):
             raise PermissionDenied(exc.message) from None
         obj.pk = saved.pk
         obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        """Each added, changed or deleted row is one service call."""
+        ctx, ns = self._ctx(request), form.instance.namespace
+        write = WRITERS[formset.model]
+        deleted = list(formset.deleted_forms)
+        try:
+            for row in deleted:
+                write(ctx, ns, None, _original_name(row))
+            for row in formset.forms:
+                if row in deleted or not row.has_changed():
+                    continue
+                old = _original_name(row) if row.instance.pk else None
+                write(ctx, ns, row, old)
+        except CatalogError as exc:
+            raise PermissionDenied(exc.message) from None
+        # What the admin's change message reads (nothing was saved through the formset).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     @admin.action(description="Delete selected namespaces (protected ones are refused)")
     def delete_namespaces(self, request, queryset):

@@ -1,6 +1,6 @@
 """The Django admin of metadefs namespaces: every change goes through the services."""
 
-from catalog.models import MetadefNamespace
+from catalog.models import MetadefNamespace, MetadefProperty, MetadefTag
 from tests.conftest import assert_status
 
 CHANGELIST = "/admin/catalog/metadefnamespace/"
@@ -76,3 +76,101 @@ def test_delete_action_refuses_protected(admin_web, admin):
     assert "protected and cannot be deleted" in html
     assert list(MetadefNamespace.objects.values_list("namespace", flat=True)) == ["Locked"]
     assert_status(admin_web.get(f"{CHANGELIST}{ids[0]}/delete/"), 403)
+
+
+def inline_rows(prefix, rows, initial=0):
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(initial)}
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+def test_inlines_add_change_and_delete_children_through_the_services(admin_web, admin):
+    assert_status(admin.post(NS, {"namespace": "Kids", "visibility": "public"}), 201)
+    row = MetadefNamespace.objects.get()
+    url = f"{CHANGELIST}{row.pk}/change/"
+    data = form(namespace="Kids")
+    data.update(inline_rows("associations", [{"type_name": "OS::Glance::Image", "prefix": "hw_"}]))
+    data.update(
+        inline_rows(
+            "properties",
+            [
+                {
+                    "name": "disk_bus",
+                    "definition": '{"title": "Bus", "type": "string", "enum": ["virtio"]}',
+                }
+            ],
+        )
+    )
+    data.update(
+        inline_rows("defined_objects", [{"name": "Obj", "required": '["a"]', "properties": "{}"}])
+    )
+    data.update(inline_rows("tags", [{"name": "t1"}]))
+    assert_status(admin_web.post(url, data), 302)
+    shown = admin.get(f"{NS}/Kids", resource_type="OS::Glance::Image").json()
+    assert list(shown["properties"]) == ["hw_disk_bus"]
+    assert shown["objects"][0]["required"] == ["hw_a"]
+    assert shown["tags"] == [{"name": "t1"}]
+
+    tag = MetadefTag.objects.get()
+    prop = MetadefProperty.objects.get()
+    data = form(namespace="Kids")
+    data.update(inline_rows("associations", []))
+    data.update(inline_rows("defined_objects", []))
+    data.update(
+        inline_rows(
+            "properties",
+            [
+                {
+                    "id": prop.pk,
+                    "namespace": row.pk,
+                    "name": "disk_bus",
+                    "DELETE": "on",
+                    "definition": '{"title": "Bus", "type": "string"}',
+                }
+            ],
+            initial=1,
+        )
+    )
+    data.update(inline_rows("tags", [{"id": tag.pk, "namespace": row.pk, "name": "t2"}], initial=1))
+    assert_status(admin_web.post(url, data), 302)
+    shown = admin.get(f"{NS}/Kids").json()
+    assert "properties" not in shown and shown["tags"] == [{"name": "t2"}]
+
+
+def test_an_invalid_definition_is_a_form_error(admin_web, admin):
+    assert_status(admin.post(NS, {"namespace": "Kids"}), 201)
+    row = MetadefNamespace.objects.get()
+    data = form(namespace="Kids")
+    data.update(
+        inline_rows(
+            "properties",
+            [
+                {
+                    "name": "n",
+                    "definition": '{"title": "N", "type": "integer", "minimum": 5, "maximum": 1}',
+                }
+            ],
+        )
+    )
+    response = admin_web.post(f"{CHANGELIST}{row.pk}/change/", data)
+    html = assert_status(response, 200).content.decode()
+    assert "&#x27;minimum&#x27; (5) is greater than" in html
+    assert not MetadefProperty.objects.exists()
+
+
+def test_protected_namespace_refuses_child_deletion_and_keeps_everything(admin_web, admin):
+    body = {"namespace": "Locked", "protected": True, "tags": [{"name": "t"}]}
+    assert_status(admin.post(NS, body), 201)
+    row = MetadefNamespace.objects.get()
+    tag = MetadefTag.objects.get()
+    data = form(namespace="Locked", protected="on", display_name="changed")
+    data.update(
+        inline_rows(
+            "tags", [{"id": tag.pk, "namespace": row.pk, "name": "t", "DELETE": "on"}], initial=1
+        )
+    )
+    response = admin_web.post(f"{CHANGELIST}{row.pk}/change/", data)
+    assert_status(response, 403)
+    assert MetadefTag.objects.filter(name="t").exists()
+    assert "display_name" not in admin.get(f"{NS}/Locked").json()  # the whole page undone
