@@ -2,14 +2,13 @@
 type associations. Every function takes the caller's context and enforces Glance's rule by
 name (reads: a reader of the owner project or a public namespace; writes: admins)."""
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog import policy
 from catalog.context import RequestContext
 from catalog.domain import metadefs as rules
-from catalog.exceptions import BadRequest, Conflict, Forbidden, NotFound
+from catalog.exceptions import Conflict, Forbidden, NotFound
 from catalog.models import (
     MetadefNamespace,
     MetadefObject,
@@ -491,18 +490,3 @@ def dissociate(ctx: RequestContext, ns: str, resource_type: str) -> None:
             "and cannot be deleted."
         )
     row.delete()
-
-
-# --- Image properties against their definitions -------------------------------------------
-
-
-def enforce_on_image(ctx: RequestContext, properties: dict) -> None:
-    """With ``CATALOG_ENFORCE_METADEFS``, refuse (400) an image property value that breaks
-    the definition of a namespace the caller sees for ``OS::Glance::Image``. ``properties``
-    holds what is written (new or changed values): what is already stored is not judged."""
-    if not settings.CATALOG_ENFORCE_METADEFS or not properties:
-        return
-    definitions = reads.definition_map(reads.definitions_for(ctx))
-    message = rules.property_violation(definitions, properties)
-    if message:
-        raise BadRequest(message)
