@@ -7,7 +7,7 @@ Views parse, call one service, serialise; policy and rules live below
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from catalog.api import openapi
 from catalog.api.base import CatalogViewSet
@@ -52,10 +52,42 @@ def _no_content() -> HttpResponse:
     return HttpResponse(status=204)
 
 
-def _op(op_id: str, codes, ok, request=None):
+def _op(op_id: str, codes, ok, request=None, parameters=()):
     return extend_schema(
-        operation_id=op_id, request=request, responses={**ok, **openapi.errors(*codes)}
+        operation_id=op_id,
+        request=request,
+        responses={**ok, **openapi.errors(*codes)},
+        parameters=list(parameters),
     )
+
+
+_LIMIT = openapi.query("limit", "Page size (default 25, at most 1000; 0: an empty page)", int)
+_SORT_DIR = openapi.query("sort_dir", "asc or desc (default desc)", enum=["asc", "desc"])
+_RESOURCE_TYPE = openapi.query(
+    "resource_type", "A resource type: property names carry its association's prefix"
+)
+NAMESPACE_LIST_PARAMETERS = [
+    _LIMIT,
+    openapi.query("marker", "The name of the last namespace of the previous page"),
+    openapi.query(
+        "sort_key", "Sort key (default created_at)", enum=list(rules.NAMESPACE_SORT_KEYS)
+    ),
+    _SORT_DIR,
+    openapi.query("visibility", "public or private", enum=list(rules.VISIBILITIES)),
+    openapi.query("resource_types", "Comma-separated resource type names (any of them)"),
+]
+TAG_LIST_PARAMETERS = [
+    openapi.query("limit", "Most tags to return (absent or 0: all)", int),
+    openapi.query("marker", "The name of the last tag of the previous page"),
+    openapi.query("sort_key", "Sort key (default created_at)", enum=list(rules.TAG_SORT_KEYS)),
+    _SORT_DIR,
+]
+APPEND = OpenApiParameter(
+    "X-Openstack-Append",
+    str,
+    OpenApiParameter.HEADER,
+    description="true: add to the existing tags; otherwise they are replaced",
+)
 
 
 class NamespaceViewSet(CatalogViewSet):
@@ -82,6 +114,7 @@ class NamespaceViewSet(CatalogViewSet):
                 },
             )
         },
+        parameters=NAMESPACE_LIST_PARAMETERS,
     )
     def list(self, request):
         q = request.query_params
@@ -132,7 +165,12 @@ class NamespaceViewSet(CatalogViewSet):
         response["Location"] = public_base_url(request) + wire.namespace_self(namespace.namespace)
         return response
 
-    @_op("metadefs_namespaces_retrieve", (401, 404), {200: _body("Namespace", NAMESPACE)})
+    @_op(
+        "metadefs_namespaces_retrieve",
+        (401, 404),
+        {200: _body("Namespace", NAMESPACE)},
+        parameters=[_RESOURCE_TYPE],
+    )
     def retrieve(self, request, namespace):
         row = service.get_namespace(self.ctx, namespace)
         prefix = wire.association_prefix(row, request.query_params.get("resource_type"))
@@ -186,7 +224,12 @@ class PropertyViewSet(_ChildViewSet):
         row = service.create_property(self.ctx, namespace, json_body(request))
         return _json(wire.serialize_property(row), status=201)
 
-    @_op("metadefs_properties_retrieve", (401, 404), {200: _body("Property", PROPERTY)})
+    @_op(
+        "metadefs_properties_retrieve",
+        (401, 404),
+        {200: _body("Property", PROPERTY)},
+        parameters=[_RESOURCE_TYPE],
+    )
     def retrieve(self, request, namespace, name):
         row = service.get_property(
             self.ctx, namespace, name, request.query_params.get("resource_type")
@@ -280,7 +323,9 @@ class TagViewSet(_ChildViewSet):
             self.bodiless_methods = frozenset({"GET", "DELETE", "POST"})
         super().initial(request, *args, **kwargs)
 
-    @_op("metadefs_tags_list", (400, 401, 404), {200: _body("Tags")})
+    @_op(
+        "metadefs_tags_list", (400, 401, 404), {200: _body("Tags")}, parameters=TAG_LIST_PARAMETERS
+    )
     def list(self, request, namespace):
         q = request.query_params
         rows = service.list_tags(
@@ -297,7 +342,8 @@ class TagViewSet(_ChildViewSet):
         "metadefs_tags_create",
         (400, 401, 403, 404, 409),
         {201: _body("Tags")},
-        request={"application/json": _ANY},
+        request={"application/json": rules.TAGS_BODY_SCHEMA},
+        parameters=[APPEND],
     )
     def create(self, request, namespace):
         append = rules.is_true(request.headers.get("X-Openstack-Append"))
