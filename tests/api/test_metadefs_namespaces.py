@@ -4,7 +4,7 @@ import pytest
 
 from catalog.context import RequestContext
 from catalog.services import metadefs as metadef_service
-from tests.conftest import assert_status
+from tests.conftest import assert_status, make_persona
 
 NS = "/v2/metadefs/namespaces"
 
@@ -279,11 +279,20 @@ def test_list_query_count_is_constant(admin, alice, django_assert_max_num_querie
     assert body["namespaces"][0]["resource_type_associations"][0]["prefix"] == "p_"
 
 
-def test_reader_without_role_gets_403_on_list(db, project_a):
-    from tests.conftest import make_persona
-
+def test_caller_without_reader_role(db, project_a, private_a, public_ns):
     nobody = make_persona("norole", project_a, "foo")
+    # The list names no namespace: a plain refusal (Glance: 404).
     assert_status(nobody.get(NS), 403)
+    # Under a namespace, 404 as for an invisible one, even for its own project's.
+    for path in (
+        f"{NS}/private-a",
+        f"{NS}/public-one",
+        f"{NS}/public-one/properties",
+        f"{NS}/public-one/objects",
+        f"{NS}/public-one/tags",
+        f"{NS}/public-one/resource_types",
+    ):
+        assert_status(nobody.get(path), 404)
 
 
 def test_update_replaces_attributes_but_keeps_owner(admin, public_ns, project_a):
