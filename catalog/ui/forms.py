@@ -120,6 +120,13 @@ class PropertiesAndTags(forms.Form):
                 names.append(field_name)
             if names:
                 self.groups.append((namespace, names))
+        if self.groups:
+            self.fields["properties"].label = "Other properties"
+            self.fields[
+                "properties"
+            ].help_text = (
+                "One key=value per line; the defined properties have their own fields below."
+            )
 
     @property
     def plain_fields(self):
