@@ -1,6 +1,8 @@
 """Metadefs figures on a live server (prints, never asserts): GET /v2/metadefs/namespaces
 and one namespace's show with 500 namespaces of 20 properties each (the API's shape: every
-namespace associated with OS::Glance::Image), as an admin and as a member.
+namespace associated with OS::Glance::Image), as an admin and as a member. Each median is
+also shown as a ratio to a trivial request to the same server in the same run (GET /versions:
+no token, no database), so figures from different machines compare.
 
 Run: .venv/bin/python bench/metadefs.py [calls] [namespaces] [properties]
 """
@@ -42,17 +44,19 @@ def timed(calls: int, action) -> list[float]:
     return samples
 
 
-def get(url: str, token: str) -> int:
-    request = urllib.request.Request(url, headers={"X-Auth-Token": token})
+def get(url: str, token: str | None) -> int:
+    request = urllib.request.Request(url, headers={"X-Auth-Token": token} if token else {})
     with urllib.request.urlopen(request, timeout=60) as answer:
         return len(answer.read())
 
 
-def report(label: str, samples: list[float], size: int) -> None:
+def report(label: str, samples: list[float], size: int, baseline: float) -> None:
     ordered = sorted(samples)
     p95 = ordered[max(int(len(ordered) * 0.95) - 1, 0)]
+    median = statistics.median(samples)
     print(
-        f"{label:<44} {size:>8} B   median {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms"
+        f"{label:<44} {size:>8} B   median {median:7.2f} ms (x{median / baseline:6.1f})"
+        f"   p95 {p95:7.2f} ms"
     )
 
 
@@ -67,6 +71,9 @@ def main(calls: int, namespaces: int, properties: int) -> None:
             f"seeded {namespaces} namespaces x {properties} properties in "
             f"{time.perf_counter() - started:.1f} s"
         )
+        trivial = f"{server.url}/versions"
+        baseline = statistics.median(timed(calls, lambda: get(trivial, None)))
+        print(f"trivial request (GET /versions): median {baseline:.2f} ms (x1.0)")
         base = f"{server.url}/v2/metadefs/namespaces"
         for persona in ("admin", "alice"):
             token = server.password_token(
@@ -82,7 +89,8 @@ def main(calls: int, namespaces: int, properties: int) -> None:
                 ("show one namespace with its properties", f"{base}/Bench::NS0001"),
             ):
                 size = get(url, token)
-                report(f"{persona}: {label}", timed(calls, lambda u=url, t=token: get(u, t)), size)
+                samples = timed(calls, lambda u=url, t=token: get(u, t))
+                report(f"{persona}: {label}", samples, size, baseline)
     finally:
         server.stop()
 
