@@ -109,16 +109,18 @@ class TokensView(IdentityView):
 
     def _subject_token(self, request):
         """The token named by ``X-Subject-Token``, if the caller may see it: an admin may
-        see any token, a user their own (Keystone's admin_or_token_subject)."""
+        see any token, a user their own (Keystone's admin_or_token_subject). Another user's
+        token is a 404 like an unknown one, so that the answer tells no one which secrets
+        exist (Keystone's 403 there is an existence oracle)."""
         caller_token, caller_roles = caller_of(request)
         subject_raw = request.headers.get("X-Subject-Token", "").strip()
         if not subject_raw:
             raise BadRequest("The X-Subject-Token header is required.")
         subject = services.token_with_roles(subject_raw)
-        if subject is None:
+        if subject is None or (
+            "admin" not in caller_roles and caller_token.user_id != subject[0].user_id
+        ):
             raise NotFound("Could not find token (it is unknown, expired or revoked).")
-        if "admin" not in caller_roles and caller_token.user_id != subject[0].user_id:
-            raise Forbidden("You are not authorized to validate or revoke this token.")
         return subject[0]
 
     def _token_response(self, request, token, status: int) -> JsonResponse:
