@@ -3,9 +3,12 @@ Every change made in the admin goes through the services with that context, so p
 records are the same as in the API."""
 
 from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 
 from catalog.exceptions import CatalogError
 from catalog.identity import services as identity
+from catalog.identity import throttling
 
 
 def run_on_each(
@@ -31,3 +34,22 @@ def run_on_each(
 def admin_context(request):
     """The request context of the admin user (their project's roles; superusers are admins)."""
     return identity.session_context(request, request.user)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login, with the same limits on password guessing as the API's and the
+    catalog's (``identity/throttling.py``)."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username is None or not self.cleaned_data.get("password"):
+            return super().clean()
+        attempt = throttling.guard_login_form(self.request, username)
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if self.user_cache is None:  # a wrong password, not a refused (non-staff) user
+                attempt.failed()
+            raise
+        attempt.succeeded()
+        return cleaned

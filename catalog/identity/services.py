@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalog import ids
 from catalog.context import RequestContext, expand_roles
 from catalog.exceptions import BadRequest, Unauthorized
-from catalog.identity import external, projects
+from catalog.identity import external, projects, throttling
 from catalog.identity.models import Membership, Project, Token
 from catalog.identity.projects import DEFAULT_DOMAIN
 
@@ -187,18 +187,19 @@ def session_context(request, user) -> RequestContext | None:
 # --- Keystone v3 authentication (POST /identity/v3/auth/tokens) ---------------------------
 
 
-def authenticate(auth: dict) -> tuple[str, Token]:
+def authenticate(auth: dict, address: str = "") -> tuple[str, Token]:
     """Issue a token for a Keystone v3 ``auth`` object (already checked against the schema).
 
     Supports the ``password`` method (user by id, or by name and domain) and the ``token``
     method (rescoping: same user, new project, never a longer life). Bad credentials and
-    scopes the user may not have are ``Unauthorized``, as in Keystone.
+    scopes the user may not have are ``Unauthorized``, as in Keystone. Wrong passwords from
+    the client ``address`` are counted (``throttling``): past the limits, ``TooManyRequests``.
     """
     identity_ref = auth["identity"]
     methods = tuple(identity_ref["methods"])
     parent = None
     if methods == ("password",):
-        user = _password_user(identity_ref["password"]["user"])
+        user = _password_user(identity_ref["password"]["user"], address)
     elif methods == ("token",):
         parent = find_token(identity_ref["token"]["id"])
         if parent is None:
@@ -230,18 +231,23 @@ def _check_domain(ref: dict | None, what: str) -> None:
         raise Unauthorized(f"Could not find domain {ref.get('id') or ref.get('name')!r}.")
 
 
-def _password_user(ref: dict):
+def _password_user(ref: dict, address: str):
     User = get_user_model()
     if "id" in ref:
         user = User.objects.filter(pk=ref["id"]).first() if ids.is_user_id(ref["id"]) else None
     else:
         _check_domain(ref.get("domain"), "user")
         user = User.objects.filter(username=ref["name"]).first()
+    # One account, whether named by id or by name; unknown ones count under what was given.
+    account = user.get_username() if user else ref.get("name") or f"id:{ref['id']}"
+    attempt = throttling.guard(account, address)
     if user is None:
         # Hash anyway, so that timing does not tell unknown users from wrong passwords.
         User().set_password(ref["password"])
     if user is None or not user.check_password(ref["password"]) or not user.is_active:
+        attempt.failed()
         raise Unauthorized("Invalid username or password.")
+    attempt.succeeded()
     return user
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from catalog.context import expand_roles
 from catalog.exceptions import BadRequest, CatalogError, Forbidden, NotFound, Unauthorized
-from catalog.http import json_body, public_base_url
+from catalog.http import client_address, json_body, public_base_url
 from catalog.identity import projects as project_records
 from catalog.identity import services, wire
 
@@ -46,7 +46,7 @@ class IdentityView(View):
             challenge = {"WWW-Authenticate": f'Keystone uri="{identity_url(request)}"'}
             return keystone_error(401, exc.message, challenge)
         except CatalogError as exc:
-            return keystone_error(exc.status_code, exc.message)
+            return keystone_error(exc.status_code, exc.message, exc.headers)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         allowed = ", ".join(m.upper() for m in self._allowed_methods())
@@ -86,7 +86,7 @@ class TokensView(IdentityView):
         problem = wire.auth_request_problem(body)
         if problem:
             raise BadRequest(problem)
-        raw, token = services.authenticate(body["auth"])
+        raw, token = services.authenticate(body["auth"], client_address(request))
         response = self._token_response(request, token, status=201)
         response["X-Subject-Token"] = raw
         return response
