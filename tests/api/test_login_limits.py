@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 
+from catalog.checks import unsafe_production_settings
 from catalog.http import client_address
 from catalog.identity import throttling
 from config.settings import cache_from_url
@@ -175,3 +176,38 @@ def test_behind_a_trusted_proxy_clients_are_told_apart(settings, alice):
         via_proxy("wrong", "198.51.100.1")
     keystone_error(via_proxy("pw-alice", "198.51.100.1"), 429)
     assert_status(via_proxy("pw-alice", "198.51.100.2"), 201)
+
+
+def redis_reachable(url: str) -> bool:
+    try:
+        import redis
+    except ImportError:
+        return False
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.mark.skipif(not redis_reachable(REDIS_URL), reason="no Redis at 127.0.0.1:6379")
+def test_counters_in_redis(settings, alice):
+    """CATALOG_CACHE_URL=redis://...: the same limits, counted in Redis (the redis extra)."""
+    settings.CACHES = {"default": cache_from_url(REDIS_URL)}
+    cache.clear()
+    try:
+        for _ in range(3):
+            keystone_error(api_login("wrong"), 401)
+        keystone_error(api_login("pw-alice"), 429)
+        assert cache.get(throttling.Attempt("alice", HOME).pair.key)
+    finally:
+        cache.clear()
+
+
+def test_deploy_check_warns_about_a_per_process_cache(settings):
+    settings.CACHES = {"default": cache_from_url("locmem://")}
+    assert "catalog.W006" in {w.id for w in unsafe_production_settings(None)}
+    settings.CACHES = {"default": cache_from_url("")}
+    assert "catalog.W006" not in {w.id for w in unsafe_production_settings(None)}
