@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from catalog.api import openapi
 from catalog.api.base import CatalogViewSet
 from catalog.domain import metadefs as rules
-from catalog.exceptions import BadRequest
+from catalog.exceptions import BadRequest, NotFound
 from catalog.http import json_body, public_base_url
 from catalog.reads import metadefs as wire
 from catalog.services import metadefs as service
@@ -90,7 +90,23 @@ APPEND = OpenApiParameter(
 )
 
 
-class NamespaceViewSet(CatalogViewSet):
+class MetadefViewSet(CatalogViewSet):
+    """What every metadefs route shares: no path segment, query value or body text with NUL
+    reaches a query (PostgreSQL refuses NUL: the answer would be a 500)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise NotFound("No metadata definition has a name with NUL characters.")
+        rules.check_no_nul(dict(request.query_params.lists()), "Query parameters")
+
+    def body(self, request):
+        document = json_body(request)
+        rules.check_no_nul(document)
+        return document
+
+
+class NamespaceViewSet(MetadefViewSet):
     """Namespaces of metadata definitions. Reads: admins, and readers of the owner project
     or of public namespaces; writes: admins."""
 
@@ -146,7 +162,7 @@ class NamespaceViewSet(CatalogViewSet):
         request={"application/json": NAMESPACE},
     )
     def create(self, request):
-        namespace, cleaned = service.create_namespace(self.ctx, json_body(request))
+        namespace, cleaned = service.create_namespace(self.ctx, self.body(request))
         body = wire.serialize_namespace(namespace, associations=False)
         if cleaned["associations"]:
             body["resource_type_associations"] = [
@@ -183,7 +199,7 @@ class NamespaceViewSet(CatalogViewSet):
         request={"application/json": NAMESPACE},
     )
     def update(self, request, namespace):
-        row = service.update_namespace(self.ctx, namespace, json_body(request))
+        row = service.update_namespace(self.ctx, namespace, self.body(request))
         # As Glance: the attributes only, no children or associations.
         body = wire.serialize_namespace(row, associations=False)
         return _json(wire.with_links(body, row.namespace))
@@ -194,7 +210,7 @@ class NamespaceViewSet(CatalogViewSet):
         return _no_content()
 
 
-class _ChildViewSet(CatalogViewSet):
+class _ChildViewSet(MetadefViewSet):
     lookup_url_kwarg = "name"
     http_method_names = ["get", "post", "put", "delete"]
     kind = ""
@@ -221,7 +237,7 @@ class PropertyViewSet(_ChildViewSet):
         request={"application/json": PROPERTY},
     )
     def create(self, request, namespace):
-        row = service.create_property(self.ctx, namespace, json_body(request))
+        row = service.create_property(self.ctx, namespace, self.body(request))
         return _json(wire.serialize_property(row), status=201)
 
     @_op(
@@ -243,7 +259,7 @@ class PropertyViewSet(_ChildViewSet):
         request={"application/json": PROPERTY},
     )
     def update(self, request, namespace, name):
-        row = service.update_property(self.ctx, namespace, name, json_body(request))
+        row = service.update_property(self.ctx, namespace, name, self.body(request))
         return _json(wire.serialize_property(row))
 
     @_op("metadefs_properties_destroy", (401, 403, 404), {204: None})
@@ -283,7 +299,7 @@ class ObjectViewSet(_ChildViewSet):
         request={"application/json": OBJECT},
     )
     def create(self, request, namespace):
-        row = service.create_object(self.ctx, namespace, json_body(request))
+        row = service.create_object(self.ctx, namespace, self.body(request))
         return _json(wire.serialize_object(row, namespace, compact=True), status=201)
 
     @_op("metadefs_objects_retrieve", (401, 404), {200: _body("Object", OBJECT)})
@@ -299,7 +315,7 @@ class ObjectViewSet(_ChildViewSet):
         request={"application/json": OBJECT},
     )
     def update(self, request, namespace, name):
-        row = service.update_object(self.ctx, namespace, name, json_body(request))
+        row = service.update_object(self.ctx, namespace, name, self.body(request))
         return _json(wire.serialize_object(row, namespace))
 
     @_op("metadefs_objects_destroy", (401, 403, 404), {204: None})
@@ -347,7 +363,7 @@ class TagViewSet(_ChildViewSet):
     )
     def create(self, request, namespace):
         append = rules.is_true(request.headers.get("X-Openstack-Append"))
-        rows = service.create_tags(self.ctx, namespace, json_body(request), append=append)
+        rows = service.create_tags(self.ctx, namespace, self.body(request), append=append)
         return _json({"tags": [{"name": r.name} for r in rows]}, status=201)
 
     @_op("metadefs_tags_create_one", (400, 401, 403, 404, 409), {201: _body("Tag", TAG)})
@@ -365,7 +381,7 @@ class TagViewSet(_ChildViewSet):
         request={"application/json": TAG},
     )
     def update(self, request, namespace, name):
-        row = service.update_tag(self.ctx, namespace, name, json_body(request))
+        row = service.update_tag(self.ctx, namespace, name, self.body(request))
         return _json(wire.serialize_tag(row))
 
     @_op("metadefs_tags_destroy", (401, 403, 404), {204: None})
@@ -378,7 +394,7 @@ class TagViewSet(_ChildViewSet):
         return super().destroy_all(request, namespace)
 
 
-class ResourceTypeViewSet(CatalogViewSet):
+class ResourceTypeViewSet(MetadefViewSet):
     """Every resource type the catalog knows, whatever the namespaces' visibility."""
 
     http_method_names = ["get"]
@@ -389,7 +405,7 @@ class ResourceTypeViewSet(CatalogViewSet):
         return _json({"resource_types": [wire.serialize_resource_type(r) for r in rows]})
 
 
-class AssociationViewSet(CatalogViewSet):
+class AssociationViewSet(MetadefViewSet):
     """The resource types a namespace is associated with, and their prefixes."""
 
     lookup_url_kwarg = "resource_type"
@@ -407,7 +423,7 @@ class AssociationViewSet(CatalogViewSet):
         request={"application/json": ASSOCIATION},
     )
     def create(self, request, namespace):
-        row = service.associate(self.ctx, namespace, json_body(request))
+        row = service.associate(self.ctx, namespace, self.body(request))
         return _json(wire.serialize_association(row), status=201)
 
     @_op("metadefs_associations_destroy", (401, 403, 404), {204: None})

@@ -122,6 +122,25 @@ def check_body(kind: str, body) -> dict:
     return body
 
 
+def check_no_nul(document, what: str = "The request body") -> None:
+    """Refuse NUL anywhere in a document (keys too): PostgreSQL can neither store nor compare
+    it, so it would be a 500 there and a name no client could type elsewhere."""
+    if isinstance(document, str):
+        found = "\x00" in document
+    elif isinstance(document, dict):
+        found = any("\x00" in key for key in document)
+        for value in document.values():
+            check_no_nul(value, what)
+    elif isinstance(document, list):
+        found = False
+        for value in document:
+            check_no_nul(value, what)
+    else:
+        found = False
+    if found:
+        raise BadRequest(f"{what} can't contain NUL characters.")
+
+
 def check_name(value: str, what: str) -> str:
     """Names are URL segments: an empty one could never be read or deleted again."""
     if not value:
