@@ -185,6 +185,41 @@ class Task(models.Model):
         return f"{self.type} {self.id} ({self.status})"
 
 
+class Lease(models.Model):
+    """An in-flight data write (an upload, a stage, an import task), and the proof that its
+    process still works on it: the holder renews ``expires_at`` on a timer for as long as it
+    works, whether bytes flow or not (conversion, the final sync, an S3 completion).
+
+    A lease past ``expires_at`` belongs to a process that died (or stopped renewing): the
+    recovery sweep (``catalog.services.recovery``) claims it by deleting the row and puts the
+    write's image and task back where a retry can use them. The row is deleted in the same
+    transaction as the write's end, so a live row always means "unfinished".
+    """
+
+    UPLOAD = "upload"
+    STAGE = "stage"
+    IMPORT = "import"
+    KINDS = [(UPLOAD, "upload"), (STAGE, "stage"), (IMPORT, "import")]
+
+    kind = models.CharField(max_length=20, choices=KINDS)
+    image_id = models.CharField(max_length=36, db_index=True)
+    # The store the write goes to (uploads, stages), or the task it carries out (imports).
+    store = models.CharField(max_length=255, blank=True, default="")
+    task_id = models.CharField(max_length=36, blank=True, default="", db_index=True)
+    # host:pid/thread of the process that holds it, for operators.
+    holder = models.CharField(max_length=255)
+    acquired_at = models.DateTimeField(default=timezone.now)
+    renewed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["expires_at"], name="lease_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} lease on {self.image_id} held by {self.holder}"
+
+
 class ProjectQuota(models.Model):
     """A project's quota overrides; a null limit means "the default from settings".
 

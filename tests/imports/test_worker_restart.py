@@ -1,6 +1,7 @@
-"""A worker killed in the middle of an import, then a new worker: the import is resumed (or,
-out of attempts, failed cleanly) and the image never stays locked. Real processes: gunicorn,
-two successive `manage.py run_worker`s, and an HTTP server that stalls the first download."""
+"""A worker killed in the middle of an import, and a new worker started at once: the import is
+resumed (or, out of attempts, failed cleanly) within a lease timeout and a sweep, and the image
+never stays locked. Real processes: gunicorn, two successive `manage.py run_worker`s, and an
+HTTP server that stalls the first download."""
 
 import hashlib
 import http.server
@@ -95,7 +96,8 @@ def run_killed_import(tmp_path, stalling_server, max_attempts):
     env = {
         "CATALOG_IMPORT_ALLOWED_HOSTS": "127.0.0.1",
         "CATALOG_IMPORT_ALLOWED_PORTS": "",
-        "CATALOG_IMPORT_STALE_AFTER": "2",
+        "CATALOG_LEASE_TIMEOUT": "2",
+        "CATALOG_RECOVERY_INTERVAL": "1",
         "CATALOG_IMPORT_MAX_ATTEMPTS": str(max_attempts),
         "CATALOG_STAGING_DIR": str(tmp_path / "live" / "staging"),
     }
@@ -115,14 +117,21 @@ def run_killed_import(tmp_path, stalling_server, max_attempts):
         image, tasks = image_state(live, image_id)
         assert image["status"] == "importing" and tasks[0]["status"] == "processing"
         assert image["os_glance_import_task"] == tasks[0]["id"]
-        time.sleep(2.5)  # longer than CATALOG_IMPORT_STALE_AFTER without a heartbeat
+        # The replacement starts at once (a supervisor's restart): it takes the import over
+        # when the dead one's lease expires, by its periodic sweep, not by its start.
         workers.append(start_worker(live))
+        killed_at = time.monotonic()
 
         def finished():
             image, tasks = image_state(live, image_id)
             return (image, tasks) if tasks[0]["status"] in ("success", "failure") else None
 
-        return wait_for(finished)
+        image, tasks = wait_for(finished)
+        # Within one lease timeout (2 s) and one sweep (1 s), plus the import itself.
+        elapsed = time.monotonic() - killed_at
+        print(f"import taken over and finished {elapsed:.1f} s after the kill")
+        assert elapsed < 10
+        return image, tasks
     finally:
         stalling_server.release.set()
         for worker in workers:

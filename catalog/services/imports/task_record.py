@@ -1,5 +1,6 @@
-"""The ``Task`` row of an import, the durable record the worker keeps up to date: claimed,
-beating while data moves, noted, finished."""
+"""The ``Task`` row of an import, the durable record the worker keeps up to date: claimed
+(with its lease, ``catalog.services.leases``), noting progress while data moves, finished
+(the lease given up)."""
 
 import time
 from collections.abc import Iterable, Iterator
@@ -9,7 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Task
+from catalog.models import Lease, Task
+from catalog.services import leases
 
 HEARTBEAT_SECONDS = 2.0
 MiB = 1024 * 1024
@@ -19,8 +21,9 @@ class ImportFailed(Exception):
     """The import cannot complete; the message goes to the task record."""
 
 
-def claim(task_id: str) -> Task | None:
-    """Take a pending task for this worker (None: already done, failed or taken)."""
+def claim(task_id: str) -> tuple[Task, Lease] | None:
+    """Take a pending task for this worker, with the lease that says it works on it (None:
+    already done, failed or taken)."""
     with transaction.atomic():
         task = Task.objects.select_for_update().filter(pk=task_id).first()
         if task is None or task.status != Task.Status.PENDING:
@@ -30,20 +33,22 @@ def claim(task_id: str) -> Task | None:
         task.updated_at = timezone.now()
         task.message = ""
         task.save(update_fields=["status", "attempts", "updated_at", "message"])
-    return task
+        lease = leases.acquire(Lease.IMPORT, task.image_id or "", task_id=task.pk)
+    return task, lease
 
 
 def heartbeat(task: Task, chunks: Iterable[bytes], verb: str) -> Iterator[bytes]:
-    """Pass chunks through, recording progress (and liveness) on the task every few seconds;
-    stop when the task was failed meanwhile (a stolen lock, an admin)."""
+    """Pass chunks through, recording progress on the task every few seconds; stop when the
+    task was failed meanwhile (an admin, a newer import) or taken over by the recovery sweep
+    (requeued: another status, or another attempt)."""
     done, last = 0, time.monotonic()
     for chunk in chunks:
         done += len(chunk)
         if time.monotonic() - last >= HEARTBEAT_SECONDS:
             last = time.monotonic()
-            alive = Task.objects.filter(pk=task.pk, status=Task.Status.PROCESSING).update(
-                updated_at=timezone.now(), message=f"{verb} {done // MiB} MiB"
-            )
+            alive = Task.objects.filter(
+                pk=task.pk, status=Task.Status.PROCESSING, attempts=task.attempts
+            ).update(updated_at=timezone.now(), message=f"{verb} {done // MiB} MiB")
             if not alive:
                 raise ImportFailed("The task was stopped while it ran.")
         yield chunk
@@ -64,3 +69,4 @@ def finish(task: Task, status: str, message: str, result=None) -> None:
     task.save(
         update_fields=["status", "message", "result", "updated_at", "expires_at", "input", "secret"]
     )
+    leases.release_task(task.pk)

@@ -1,0 +1,95 @@
+"""The recovery sweep: data writes whose process died are put back where a retry can use
+them.
+
+Every upload, stage and import holds a lease (``catalog.services.leases``). A lease that has
+expired belongs to a dead process. The sweep claims it by deleting its row, in a transaction
+that also repairs what the write left:
+
+- an upload: the image goes back to ``queued`` (which releases its quota reservations: the
+  quotas count images by status) and whatever the writer left in its store is removed;
+- a stage: the same, with the staging area's leftovers;
+- an import: the task is queued again while it has attempts left, failed otherwise with
+  the image back to ``queued`` and its import lock cleared (``imports.recover_import``).
+
+Safe with several workers and API nodes sweeping at once: on PostgreSQL each expired lease is
+locked with ``SKIP LOCKED`` (a sweeper never waits for another) and the delete is the claim;
+SQLite runs every transaction ``IMMEDIATE`` (one writer at a time, config/settings.py), so
+the conditional delete alone is the claim. Exactly one sweeper repairs a given write.
+"""
+
+import logging
+from collections import Counter
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from catalog.choices import ImageStatus
+from catalog.data import staging, stores
+from catalog.models import Lease, Task
+from catalog.reads import queries
+from catalog.services.images import transition
+from catalog.services.imports import recover_import
+
+logger = logging.getLogger(__name__)
+BATCH = 100
+
+
+def sweep() -> Counter:
+    """One pass: repair every write whose lease has expired, and drop finished tasks past
+    their time to live. Returns what was done, by kind ("upload", "stage", "requeued",
+    "failed")."""
+    counts: Counter = Counter()
+    # Finished tasks live for CATALOG_TASK_TIME_TO_LIVE hours (Glance's task_time_to_live).
+    Task.objects.filter(expires_at__lt=timezone.now()).delete()
+    expired = Lease.objects.filter(expires_at__lt=timezone.now()).values_list("pk", flat=True)
+    for pk in list(expired[:BATCH]):
+        try:
+            outcome = _recover(pk)
+        except Exception:
+            logger.exception("Could not recover the write of lease %s", pk)
+            continue
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
+def _claim(pk: int) -> Lease | None:
+    """Take an expired lease over (inside a transaction): None when it was renewed, released
+    or claimed by another sweeper meanwhile."""
+    candidates = Lease.objects.filter(pk=pk, expires_at__lt=timezone.now())
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True)
+    lease = candidates.first()
+    if lease is None or not Lease.objects.filter(pk=pk).delete()[0]:
+        return None
+    return lease
+
+
+def _recover(pk: int) -> str | None:
+    with transaction.atomic():
+        lease = _claim(pk)
+        if lease is None:
+            return None
+        if lease.kind == Lease.IMPORT:
+            outcome = recover_import(lease.task_id)
+        else:
+            outcome = _recover_write(lease)
+    if outcome:
+        logger.warning("Recovered a dead %s of image %s (%s)", lease.kind, lease.image_id, outcome)
+    return outcome
+
+
+def _recover_write(lease: Lease) -> str | None:
+    """An upload or stage whose process died: its leftovers removed, its image queued."""
+    status = ImageStatus.SAVING if lease.kind == Lease.UPLOAD else ImageStatus.UPLOADING
+    image = queries.lock_live_image(lease.image_id)
+    if lease.kind == Lease.STAGE:
+        staging.discard(lease.image_id)
+    else:
+        store = stores.get_store(lease.store)
+        if store is not None and (image is None or not image.locations.exists()):
+            store.discard_unfinished(lease.image_id)
+    if image is None or image.status != status:
+        return None
+    transition(image, ImageStatus.QUEUED)
+    return lease.kind

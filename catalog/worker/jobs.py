@@ -1,0 +1,51 @@
+"""What the worker runs besides its queue, and what it knows of each kind of queued job.
+
+Periodic jobs: one entry each (a name, the function, the setting that gives its interval in
+seconds). Other features add theirs here instead of starting loops of their own.
+
+Queued jobs: by task path, how to find the project a job works for (the per-project limit)
+and how to hand a running job back to the queue when the worker stops (a graceful shutdown).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from catalog.reads import queries
+from catalog.services import recovery
+from catalog.services.imports import queue
+from catalog.services.imports.recovery import requeue
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    run: Callable[[], object]
+    interval: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class QueuedKind:
+    """What the runtime knows of a kind of queued job, from the job's arguments."""
+
+    project_of: Callable[..., str | None]
+    running_for: Callable[[str], int]  # jobs of this kind running for a project, anywhere
+    limit: Callable[[], int]  # at most this many running for one project
+    hand_back: Callable[..., bool]  # give a running job back to the queue
+
+
+PERIODIC = [
+    PeriodicJob("recovery", recovery.sweep, lambda: settings.CATALOG_RECOVERY_INTERVAL),
+]
+
+QUEUED = {
+    queue.run_image_import.module_path: QueuedKind(
+        project_of=queries.task_owner,
+        running_for=queries.running_imports,
+        limit=lambda: settings.CATALOG_IMPORT_PER_PROJECT,
+        hand_back=lambda task_id: requeue(
+            task_id, "Handed back to the queue: its worker was stopping."
+        ),
+    ),
+}
