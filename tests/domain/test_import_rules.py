@@ -1,6 +1,5 @@
 """The import request rules, in Glance's order (no database)."""
 
-
 import pytest
 
 from catalog.domain import imports as rules
