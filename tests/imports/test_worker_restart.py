@@ -14,7 +14,13 @@ import time
 
 import pytest
 
-from tests.livesrv import ROOT, LiveServer, gunicorn_available
+from tests.livesrv import (
+    ROOT,
+    LiveServer,
+    drop_live_database,
+    gunicorn_available,
+    live_database_env,
+)
 
 pytestmark = pytest.mark.skipif(not gunicorn_available(), reason="gunicorn is not installed")
 PAYLOAD = bytes(range(256)) * 16384  # 4 MiB
@@ -93,7 +99,9 @@ def wait_for(predicate, timeout=60):
 
 def run_killed_import(tmp_path, stalling_server, max_attempts):
     port = stalling_server.server_address[1]
+    database = live_database_env(tmp_path.name)  # PostgreSQL when the suite runs on it
     env = {
+        **database,
         "CATALOG_IMPORT_ALLOWED_HOSTS": "127.0.0.1",
         "CATALOG_IMPORT_ALLOWED_PORTS": "",
         "CATALOG_LEASE_TIMEOUT": "2",
@@ -139,6 +147,7 @@ def run_killed_import(tmp_path, stalling_server, max_attempts):
                 worker.terminate()
                 worker.wait(10)
         live.stop()
+        drop_live_database(database)
 
 
 def test_an_interrupted_import_is_resumed_by_the_next_worker(tmp_path, stalling_server):
