@@ -444,6 +444,12 @@ CATALOG_IMPORT_ALLOWED_PORTS = env_ports("CATALOG_IMPORT_ALLOWED_PORTS", [80, 44
 CATALOG_IMPORT_DISALLOWED_PORTS = env_ports("CATALOG_IMPORT_DISALLOWED_PORTS", [])
 CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS = env_bool("CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS", False)
 CATALOG_IMPORT_TIMEOUT = env_int("CATALOG_IMPORT_TIMEOUT", 30, minimum=1)
+# A download (web-download, glance-download) fails past this many seconds, or when its origin
+# sent less than CATALOG_IMPORT_MIN_RATE bytes a second over the last
+# CATALOG_IMPORT_RATE_WINDOW seconds (0: no minimum): a dripping origin fails its own import.
+CATALOG_IMPORT_DEADLINE = env_int("CATALOG_IMPORT_DEADLINE", 3600, minimum=1)
+CATALOG_IMPORT_MIN_RATE = env_int("CATALOG_IMPORT_MIN_RATE", 65536, minimum=0)
+CATALOG_IMPORT_RATE_WINDOW = env_int("CATALOG_IMPORT_RATE_WINDOW", 60, minimum=1)
 
 # Convert imported images to this disk format with qemu-img (Glance's image_conversion plugin,
 # output_format): raw, qcow2 or vmdk; empty (the default) converts nothing.

@@ -4,16 +4,15 @@ never stays locked. Real processes: gunicorn, two successive `manage.py run_work
 HTTP server that stalls the first download."""
 
 import hashlib
-import http.server
 import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
+from tests.imports.conftest import STALLED_PAYLOAD as PAYLOAD
 from tests.livesrv import (
     ROOT,
     LiveServer,
@@ -23,50 +22,6 @@ from tests.livesrv import (
 )
 
 pytestmark = pytest.mark.skipif(not gunicorn_available(), reason="gunicorn is not installed")
-PAYLOAD = bytes(range(256)) * 16384  # 4 MiB
-
-
-class StallingServer(http.server.ThreadingHTTPServer):
-    """The first download sends 256 KiB then stalls until released; later ones are whole."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), StallingHandler)
-        self.requests = 0
-        self.first_bytes_sent = threading.Event()
-        self.release = threading.Event()
-
-
-class StallingHandler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self.server.requests += 1
-        first = self.server.requests == 1
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(PAYLOAD)))
-        self.end_headers()
-        try:
-            if first:
-                self.wfile.write(PAYLOAD[: 256 * 1024])
-                self.wfile.flush()
-                self.server.first_bytes_sent.set()
-                self.server.release.wait(60)
-                return
-            self.wfile.write(PAYLOAD)
-        except OSError:
-            pass
-
-
-@pytest.fixture
-def stalling_server():
-    server = StallingServer()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.release.set()
-    server.shutdown()
 
 
 def start_worker(live: LiveServer) -> subprocess.Popen:
