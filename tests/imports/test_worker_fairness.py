@@ -1,0 +1,47 @@
+"""The runtime's claims: imports of one project never take more than
+CATALOG_IMPORT_PER_PROJECT threads, however long its backlog; another project's job is taken
+past it. In-process: the claims only, not the jobs."""
+
+import pytest
+
+from catalog.models import Task
+from catalog.worker.runtime import Runtime
+from tests.conftest import assert_status
+
+from .test_import_api import import_, raw, stage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def queue_imports(persona, count):
+    for _ in range(count):
+        image = raw(persona)
+        assert_status(stage(persona, image["id"], b"\x5a" * 512), 204)
+        assert_status(import_(persona, image["id"], {"method": {"name": "glance-direct"}}), 202)
+
+
+def owner_of(running):
+    return Task.objects.get(pk=running.job.args_kwargs["args"][0]).owner
+
+
+def test_one_project_cannot_occupy_every_thread(alice, bob, settings, staging_dir):
+    settings.CATALOG_IMPORT_PER_PROJECT = 2
+    queue_imports(alice, 4)  # alice's backlog comes first in the queue
+    queue_imports(bob, 1)
+    runtime = Runtime(concurrency=4, interval=0.1)
+    claimed = [runtime.claim() for _ in range(4)]
+    owners = [owner_of(r) if r else None for r in claimed]
+    assert owners == [alice.project_id, alice.project_id, bob.project_id, None]
+    # One of alice's finishes: the next of hers may start.
+    claimed[0].done.set()
+    runtime.running.pop(str(claimed[0].job.pk))
+    assert owner_of(runtime.claim()) == alice.project_id
+
+
+def test_imports_running_on_other_workers_count_too(alice, settings, staging_dir):
+    settings.CATALOG_IMPORT_PER_PROJECT = 1
+    queue_imports(alice, 2)
+    Task.objects.filter(pk=Task.objects.order_by("created_at").first().pk).update(
+        status=Task.Status.PROCESSING
+    )  # as another worker's claim leaves it
+    assert Runtime(concurrency=4, interval=0.1).claim() is None
