@@ -32,7 +32,7 @@ def recover_import(task_id: str) -> str | None:
         task.updated_at = timezone.now()
         task.message = f"Restarted after its worker stopped (attempt {task.attempts})."
         task.save(update_fields=["status", "updated_at", "message"])
-        transaction.on_commit(lambda t=task.pk: queue.enqueue(t))
+        queue.enqueue_in_transaction(task.pk)
         return "requeued"
     worker.fail(task, image, request, list(task.input.get("backend") or []), INTERRUPTED)
     return "failed"
@@ -47,5 +47,5 @@ def requeue(task_id: str, message: str) -> bool:
         )
         if updated:
             Lease.objects.filter(task_id=task_id).delete()
-            transaction.on_commit(lambda: queue.enqueue(task_id))
+            queue.enqueue_in_transaction(task_id)
     return bool(updated)

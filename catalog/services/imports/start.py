@@ -61,7 +61,7 @@ def start_import(
         lock.acquire(image, props, task.id, targets)
         if not method.copies:
             transition(image, ImageStatus.IMPORTING)
-        transaction.on_commit(lambda: queue.enqueue(task.id))
+        queue.enqueue_in_transaction(task.id)
     return task
 
 
