@@ -244,7 +244,7 @@ def target_stores(
 def lock_is_held(task_status: str | None) -> bool:
     """Does the task named by an image's import lock still hold it? (Step 8.) Only while it is
     queued or running; a dead worker's task stops being so within a lease timeout and a
-    recovery sweep (it is requeued, or failed)."""
+    recovery sweep (it is requeued, or failed): docs/glance-differences.md#interrupted-writes."""
     return task_status in ("pending", "processing")
 
 
