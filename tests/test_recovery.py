@@ -199,3 +199,16 @@ def test_two_sweepers_racing_recover_a_dead_write_once(alice):
     assert set(
         Image.objects.filter(pk__in=[i["id"] for i in images]).values_list("status", flat=True)
     ) == {"queued"}
+
+
+def test_writes_left_without_a_lease_by_an_older_version_are_recovered(alice, staging_dir):
+    upload_image = alice.create_image(disk_format="raw", container_format="bare")
+    dead_upload(alice, upload_image["id"])
+    import_image = alice.create_image(disk_format="raw", container_format="bare")
+    task = dead_import(alice, import_image["id"], staging_dir)
+    Lease.objects.all().delete()  # as the version before leases left them
+    output = recover()
+    assert "1 upload" in output and "1 requeued" in output
+    assert Image.objects.get(pk=upload_image["id"]).status == "queued"
+    task.refresh_from_db()
+    assert task.status == "pending"

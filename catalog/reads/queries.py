@@ -93,6 +93,10 @@ def task_owner(task_id: str) -> str | None:
     return Task.objects.filter(pk=task_id).values_list("owner", flat=True).first()
 
 
+def task_started(task_id: str) -> bool:
+    return not Task.objects.filter(pk=task_id, status=Task.Status.PENDING).exists()
+
+
 def running_imports(owner: str) -> int:
     return Task.objects.filter(owner=owner, status=Task.Status.PROCESSING).count()
 

@@ -11,6 +11,11 @@ that also repairs what the write left:
 - an import: the task is queued again while it has attempts left, failed otherwise with
   the image back to ``queued`` and its import lock cleared (``imports.recover_import``).
 
+Writes that hold no lease at all (left by a version before leases: an image in ``saving``,
+a task ``processing``) are dead too: every write takes its lease in the transaction that
+starts it, so none can be seen without one. The sweep gives each an expired lease, which the
+same pass then recovers.
+
 Safe with several workers and API nodes sweeping at once: on PostgreSQL each expired lease is
 locked with ``SKIP LOCKED`` (a sweeper never waits for another) and the delete is the claim;
 SQLite runs every transaction ``IMMEDIATE`` (one writer at a time, config/settings.py), so
@@ -19,13 +24,14 @@ the conditional delete alone is the claim. Exactly one sweeper repairs a given w
 
 import logging
 from collections import Counter
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.choices import ImageStatus
 from catalog.data import staging, stores
-from catalog.models import Lease, Task
+from catalog.models import Image, Lease, Task
 from catalog.reads import queries
 from catalog.services.images import transition
 from catalog.services.imports import recover_import
@@ -41,6 +47,7 @@ def sweep() -> Counter:
     counts: Counter = Counter()
     # Finished tasks live for CATALOG_TASK_TIME_TO_LIVE hours (Glance's task_time_to_live).
     Task.objects.filter(expires_at__lt=timezone.now()).delete()
+    _lease_leaseless_writes()
     expired = Lease.objects.filter(expires_at__lt=timezone.now()).values_list("pk", flat=True)
     for pk in list(expired[:BATCH]):
         try:
@@ -51,6 +58,34 @@ def sweep() -> Counter:
         if outcome:
             counts[outcome] += 1
     return counts
+
+
+def _lease_leaseless_writes() -> None:
+    past = timezone.now() - timedelta(seconds=1)
+    with transaction.atomic():
+        uploads = (
+            Image.objects.filter(status=ImageStatus.SAVING, deleted=False)
+            .exclude(pk__in=Lease.objects.filter(kind=Lease.UPLOAD).values("image_id"))
+            .values_list("pk", flat=True)
+        )
+        for image_id in uploads:
+            store = stores.default_store()
+            Lease.objects.create(
+                kind=Lease.UPLOAD, image_id=image_id, store=store.id, holder="", expires_at=past
+            )
+        tasks = (
+            Task.objects.filter(status=Task.Status.PROCESSING)
+            .exclude(pk__in=Lease.objects.filter(kind=Lease.IMPORT).values("task_id"))
+            .values_list("pk", "image_id")
+        )
+        for task_id, image_id in tasks:
+            Lease.objects.create(
+                kind=Lease.IMPORT,
+                image_id=image_id or "",
+                task_id=task_id,
+                holder="",
+                expires_at=past,
+            )
 
 
 def _claim(pk: int) -> Lease | None:

@@ -31,6 +31,7 @@ class QueuedKind:
 
     project_of: Callable[..., str | None]
     running_for: Callable[[str], int]  # jobs of this kind running for a project, anywhere
+    started: Callable[..., bool]  # whether this job counts in running_for already
     limit: Callable[[], int]  # at most this many running for one project
     hand_back: Callable[..., bool]  # give a running job back to the queue
 
@@ -43,6 +44,7 @@ QUEUED = {
     queue.run_image_import.module_path: QueuedKind(
         project_of=queries.task_owner,
         running_for=queries.running_imports,
+        started=queries.task_started,
         limit=lambda: settings.CATALOG_IMPORT_PER_PROJECT,
         hand_back=lambda task_id: requeue(
             task_id, "Handed back to the queue: its worker was stopping."

@@ -75,11 +75,12 @@ class Runtime:
     def claim(self) -> Running | None:
         """Take the first ready job whose project is under its limit (None: nothing to do)."""
         with self.lock:
-            # Claimed here but not yet marked running in the catalog (the import's Task
-            # becomes processing a moment later, in the job): counted as running already.
-            starting = Counter(
-                r.project for r in self.running.values() if r.project and not r.done.is_set()
-            )
+            local = [r for r in self.running.values() if r.project and not r.done.is_set()]
+        # Claimed here but not yet running in the catalog's records (an import's Task becomes
+        # processing a moment later, in the job): counted beside those running anywhere.
+        starting = Counter(
+            r.project for r in local if not r.kind.started(*r.job.args_kwargs.get("args", []))
+        )
         try:
             with exclusive_transaction(DBTaskResult.objects.db):
                 for job in self._ready()[:SCAN]:
@@ -114,7 +115,12 @@ class Runtime:
     def _slot(self) -> None:
         while not self.stopping.is_set():
             close_old_connections()
-            running = self.claim()
+            try:
+                running = self.claim()
+            except Exception:
+                # The database restarting, say: keep the thread, try again after a pause.
+                logger.exception("Could not claim a job")
+                running = None
             if running is None:
                 self.stopping.wait(self.interval)
                 continue

@@ -45,3 +45,14 @@ def test_imports_running_on_other_workers_count_too(alice, settings, staging_dir
         status=Task.Status.PROCESSING
     )  # as another worker's claim leaves it
     assert Runtime(concurrency=4, interval=0.1).claim() is None
+
+
+def test_a_running_import_of_this_worker_counts_once(alice, settings, staging_dir):
+    settings.CATALOG_IMPORT_PER_PROJECT = 2
+    queue_imports(alice, 3)
+    runtime = Runtime(concurrency=4, interval=0.1)
+    first = runtime.claim()
+    # Its job has started: the task is processing (counted by the records, not twice).
+    Task.objects.filter(pk=first.job.args_kwargs["args"][0]).update(status=Task.Status.PROCESSING)
+    assert runtime.claim() is not None
+    assert runtime.claim() is None
