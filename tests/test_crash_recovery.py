@@ -1,5 +1,6 @@
-"""Processes killed the way an OOM killer or a lost host kills them, with real processes: a
-gunicorn worker SIGKILLed mid-upload and mid-stage, a worker SIGTERMed mid-import. Within a
+"""Processes killed the way an OOM killer, a deploy or a lost host kills them, with real
+processes: a gunicorn worker SIGKILLed mid-upload and mid-stage, gunicorn stopped (SIGTERM)
+mid-upload. Within a
 lease timeout and a sweep everything is back where a retry works.
 
 The live server runs on SQLite, or, when the suite runs on PostgreSQL, on a database of its
@@ -36,6 +37,8 @@ def live(tmp_path, db):
         "CATALOG_LEASE_TIMEOUT": str(LEASE),
         "CATALOG_RECOVERY_INTERVAL": str(SWEEP),
         "CATALOG_STAGING_DIR": str(tmp_path / "live" / "staging"),
+        # A stopping gunicorn kills the workers whose requests outlive this.
+        "GUNICORN_CMD_ARGS": "--graceful-timeout 1",
         **database,
     }
     server = LiveServer(tmp_path / "live", extra_env=env).start()
@@ -166,3 +169,21 @@ def test_a_stage_killed_mid_way_is_queued_again_and_a_retry_works(live):
     response = upload_whole(live, image_id, b"\x5a" * MiB, route="stage")
     assert response.status == 204, response.data
     assert get_json(live, f"/v2/images/{image_id}")["status"] == "uploading"
+
+
+def image_status(live, image_id) -> str:
+    """Read from the database (for when gunicorn is down)."""
+    code = f"from catalog.models import Image; print(Image.objects.get(pk='{image_id}').status)"
+    return live.manage("shell", "-c", code).strip().splitlines()[-1]
+
+
+def test_gunicorn_stopped_mid_upload_leaves_the_image_recoverable(live):
+    image_id = live.create_image()
+    live.start_worker()
+    conn = start_partial_upload(live, f"/v2/images/{image_id}/file", 64 * MiB, 8 * MiB)
+    wait_for(lambda: get_json(live, f"/v2/images/{image_id}")["status"] == "saving")
+    live.process.send_signal(signal.SIGTERM)  # a deploy: the upload outlives the grace
+    live.process.wait(15)
+    conn.close()
+    wait_for(lambda: image_status(live, image_id) == "queued", timeout=30, step=0.5)
+    assert os.listdir(live.workdir / "images") == []
