@@ -124,11 +124,14 @@ def dead_import(persona, image_id, staging_dir) -> Task:
     return task
 
 
-def test_a_dead_import_is_requeued_while_it_has_attempts(alice, staging_dir):
+def test_a_dead_import_is_requeued_while_it_has_attempts(alice, staging_dir, image_store_dir):
     image = alice.create_image(disk_format="raw", container_format="bare")
     task = dead_import(alice, image["id"], staging_dir)
+    stores.default_store().begin(image["id"]).write(b"half")  # its write to the store
     expire_leases()
     assert "1 requeued" in recover()
+    assert not os.listdir(image_store_dir)  # the half-written copy is gone...
+    assert staging.has_staged_data(image["id"])  # ...the staged data kept for the retry
     task.refresh_from_db()
     assert task.status == "pending" and "Restarted" in task.message
     call_command("run_worker", batch=True, verbosity=0)
