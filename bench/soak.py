@@ -9,6 +9,7 @@ the bench waits one lease timeout and a sweep, and checks the end state: every i
 status; no blob is an orphan; the project's storage usage equals the stored sizes.
 
     .venv/bin/python bench/soak.py [--seconds 60] [--clients 4] [--kill-every 4]
+                                   [--database-url postgres://.../empty_db]
 
 Prints requests served, kills, recoveries and the longest time an image stayed stuck in a
 writing status (saving, uploading, importing). Prints figures and the end state's verdict;
@@ -207,6 +208,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--kill-every", type=float, default=4)
+    parser.add_argument("--database-url", default="", help="an empty database (default: SQLite)")
     args = parser.parse_args()
     payload = os.urandom(4 * MiB)
     import_url, origin = serve_bytes(payload)
@@ -219,6 +221,8 @@ def main() -> None:
         "CATALOG_STAGING_DIR": str(workdir / "staging"),
         "LOG_LEVEL": "WARNING",
     }
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
     live = LiveServer(workdir, threads=8, extra_env=env).start()
     soak = Soak(live, import_url, hashlib.md5(payload).hexdigest())
     soak.start_worker()

@@ -194,15 +194,21 @@ class Lease(models.Model):
     recovery sweep (``catalog.services.recovery``) claims it by deleting the row and puts the
     write's image and task back where a retry can use them. The row is deleted in the same
     transaction as the write's end, so a live row always means "unfinished".
+
+    A ``worker`` lease is a running ``run_worker`` process (its ``holder`` is the worker id the
+    queue's rows record): when it expires, the jobs that worker had claimed go back to the
+    queue (``catalog.worker``).
     """
 
     UPLOAD = "upload"
     STAGE = "stage"
     IMPORT = "import"
-    KINDS = [(UPLOAD, "upload"), (STAGE, "stage"), (IMPORT, "import")]
+    WORKER = "worker"
+    KINDS = [(UPLOAD, "upload"), (STAGE, "stage"), (IMPORT, "import"), (WORKER, "worker")]
+    WRITES = [UPLOAD, STAGE, IMPORT]
 
     kind = models.CharField(max_length=20, choices=KINDS)
-    image_id = models.CharField(max_length=36, db_index=True)
+    image_id = models.CharField(max_length=36, blank=True, default="", db_index=True)
     # The store the write goes to (uploads, stages), or the task it carries out (imports).
     store = models.CharField(max_length=255, blank=True, default="")
     task_id = models.CharField(max_length=36, blank=True, default="", db_index=True)

@@ -45,7 +45,9 @@ def expiry(now=None):
     return (now or timezone.now()) + timedelta(seconds=settings.CATALOG_LEASE_TIMEOUT)
 
 
-def acquire(kind: str, image_id: str, *, store: str = "", task_id: str = "") -> Lease:
+def acquire(
+    kind: str, image_id: str = "", *, store: str = "", task_id: str = "", holder: str = ""
+) -> Lease:
     """Record a new lease (call it in the transaction that starts the write)."""
     now = timezone.now()
     return Lease.objects.create(
@@ -53,7 +55,7 @@ def acquire(kind: str, image_id: str, *, store: str = "", task_id: str = "") -> 
         image_id=image_id,
         store=store,
         task_id=task_id,
-        holder=holder_name(),
+        holder=holder or holder_name(),
         acquired_at=now,
         renewed_at=now,
         expires_at=expiry(now),
@@ -64,6 +66,20 @@ def release(lease: Lease) -> bool:
     """Give the lease up (in the transaction that ends the write). False: it was no longer
     there, taken over by the recovery sweep."""
     return Lease.objects.filter(pk=lease.pk).delete()[0] > 0
+
+
+def claim_expired(pk: int) -> Lease | None:
+    """Take an expired lease over (inside a transaction; the recovery sweeps): None when it
+    was renewed, released or claimed by another sweeper meanwhile. On PostgreSQL the row is
+    locked with SKIP LOCKED (a sweeper never waits for another) and the delete is the claim;
+    SQLite runs one writing transaction at a time, so the conditional delete alone is."""
+    candidates = Lease.objects.filter(pk=pk, expires_at__lt=timezone.now())
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True)
+    lease = candidates.first()
+    if lease is None or not Lease.objects.filter(pk=pk).delete()[0]:
+        return None
+    return lease
 
 
 def release_task(task_id: str) -> None:

@@ -16,23 +16,25 @@ a task ``processing``) are dead too: every write takes its lease in the transact
 starts it, so none can be seen without one. The sweep gives each an expired lease, which the
 same pass then recovers.
 
-Safe with several workers and API nodes sweeping at once: on PostgreSQL each expired lease is
-locked with ``SKIP LOCKED`` (a sweeper never waits for another) and the delete is the claim;
-SQLite runs every transaction ``IMMEDIATE`` (one writer at a time, config/settings.py), so
-the conditional delete alone is the claim. Exactly one sweeper repairs a given write.
+Safe with several workers and API nodes sweeping at once (``leases.claim_expired``): on
+PostgreSQL each expired lease is locked with ``SKIP LOCKED`` (a sweeper never waits for
+another) and the delete is the claim; SQLite runs every transaction ``IMMEDIATE`` (one writer
+at a time, config/settings.py), so the conditional delete alone is the claim. Exactly one
+sweeper repairs a given write.
 """
 
 import logging
 from collections import Counter
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.choices import ImageStatus
 from catalog.data import staging, stores
 from catalog.models import Image, Lease, Task
 from catalog.reads import queries
+from catalog.services import leases
 from catalog.services.images import transition
 from catalog.services.imports import recover_import
 
@@ -48,7 +50,8 @@ def sweep() -> Counter:
     # Finished tasks live for CATALOG_TASK_TIME_TO_LIVE hours (Glance's task_time_to_live).
     Task.objects.filter(expires_at__lt=timezone.now()).delete()
     _lease_leaseless_writes()
-    expired = Lease.objects.filter(expires_at__lt=timezone.now()).values_list("pk", flat=True)
+    expired = Lease.objects.filter(kind__in=Lease.WRITES, expires_at__lt=timezone.now())
+    expired = expired.values_list("pk", flat=True)
     for pk in list(expired[:BATCH]):
         try:
             outcome = _recover(pk)
@@ -88,21 +91,9 @@ def _lease_leaseless_writes() -> None:
             )
 
 
-def _claim(pk: int) -> Lease | None:
-    """Take an expired lease over (inside a transaction): None when it was renewed, released
-    or claimed by another sweeper meanwhile."""
-    candidates = Lease.objects.filter(pk=pk, expires_at__lt=timezone.now())
-    if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True)
-    lease = candidates.first()
-    if lease is None or not Lease.objects.filter(pk=pk).delete()[0]:
-        return None
-    return lease
-
-
 def _recover(pk: int) -> str | None:
     with transaction.atomic():
-        lease = _claim(pk)
+        lease = leases.claim_expired(pk)
         if lease is None:
             return None
         if lease.kind == Lease.IMPORT:

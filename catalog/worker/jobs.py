@@ -15,7 +15,8 @@ from django.conf import settings
 from catalog.reads import queries
 from catalog.services import recovery
 from catalog.services.imports import queue
-from catalog.services.imports.recovery import requeue
+from catalog.services.imports.recovery import hand_back
+from catalog.worker import handover
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,17 @@ class QueuedKind:
     running_for: Callable[[str], int]  # jobs of this kind running for a project, anywhere
     started: Callable[..., bool]  # whether this job counts in running_for already
     limit: Callable[[], int]  # at most this many running for one project
-    hand_back: Callable[..., bool]  # give a running job back to the queue
+    # Make a running job's record ready to run again (its queue entry is put back after).
+    hand_back: Callable[..., bool]
 
 
 PERIODIC = [
     PeriodicJob("recovery", recovery.sweep, lambda: settings.CATALOG_RECOVERY_INTERVAL),
+    PeriodicJob(
+        "jobs of dead workers",
+        handover.requeue_jobs_of_dead_workers,
+        lambda: settings.CATALOG_RECOVERY_INTERVAL,
+    ),
 ]
 
 QUEUED = {
@@ -46,7 +53,7 @@ QUEUED = {
         running_for=queries.running_imports,
         started=queries.task_started,
         limit=lambda: settings.CATALOG_IMPORT_PER_PROJECT,
-        hand_back=lambda task_id: requeue(
+        hand_back=lambda task_id: hand_back(
             task_id, "Handed back to the queue: its worker was stopping."
         ),
     ),

@@ -16,6 +16,7 @@ recovery sweep hands the jobs back instead).
 
 import logging
 import os
+import secrets
 import signal
 import socket
 import threading
@@ -29,7 +30,9 @@ from django.db.utils import OperationalError
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from catalog.worker import jobs
+from catalog.models import Lease
+from catalog.services import leases
+from catalog.worker import handover, jobs
 
 logger = logging.getLogger(__name__)
 SCAN = 50  # ready jobs looked at per claim
@@ -48,7 +51,8 @@ class Runtime:
         self.concurrency = concurrency
         self.interval = interval
         self.backend = backend
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"[:64]
+        # Unique per process run: the queue's rows record it, the worker lease names it.
+        self.worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.running: dict[str, Running] = {}
@@ -152,6 +156,8 @@ class Runtime:
     def run_forever(self) -> None:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
+        self.lease = leases.acquire(Lease.WORKER, holder=self.worker_id)
+        leases.hold(self.lease)
         threads = [threading.Thread(target=self._periodic, name="periodic", daemon=True)]
         threads += [
             threading.Thread(target=self._slot, name=f"slot-{n}", daemon=True)
@@ -178,22 +184,26 @@ class Runtime:
             with self.lock:
                 left = list(self.running.values())
             if not left:
-                return
+                break
             left[0].done.wait(max(0.0, deadline - time.monotonic()))
         with self.lock:
             left = list(self.running.values())
         for running in left:
             hand_back(running)
-        # The jobs' threads are still inside their work: leave without waiting for them.
-        os._exit(0)
+        leases.release(self.lease)
+        if left:
+            # The jobs' threads are still inside their work: leave without waiting for them.
+            os._exit(0)
 
 
 def hand_back(running: Running) -> None:
+    """A job still running at the end of the grace: its record made ready to run again (an
+    import's task pending), then its queue entry put back, for the next worker."""
     job = running.job
-    if running.kind is not None and running.kind.hand_back(*job.args_kwargs.get("args", [])):
-        logger.warning("Job %s handed back to the queue", job.pk)
-    else:
-        logger.warning("Job %s was still running at shutdown", job.pk)
+    if running.kind is not None:
+        running.kind.hand_back(*job.args_kwargs.get("args", []))
+    handover.put_back([job.pk])
+    logger.warning("Job %s handed back to the queue", job.pk)
 
 
 def run_periodic(job: jobs.PeriodicJob) -> None:

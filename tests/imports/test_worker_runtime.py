@@ -123,10 +123,10 @@ def test_a_dripping_origin_fails_its_own_task_and_another_project_is_not_kept_wa
     slow_took = time.monotonic() - slow_started
     print(f"other project's import: {fast_took:.1f} s; dripping one failed after {slow_took:.1f} s")
     assert fast["status"] == "success", fast["message"]
-    assert fast_took < 4  # while the dripping import still runs
+    assert fast_took < 4  # while the dripping import still runs (it fails at 5 s)
     assert slow["status"] == "failure"
     assert "did not finish within 5 s" in slow["message"]
-    assert slow_took < 5 + 3
+    assert slow_took < 5 + 6  # the deadline, plus the worker's start and a poll
     image, _ = image_state(live, slow_image)
     assert image["status"] == "queued" and "os_glance_import_task" not in image
 

@@ -53,14 +53,14 @@ def _discard_partial_writes(image_id: str, targets: list[str]) -> None:
             store.discard_unfinished(image_id)
 
 
-def requeue(task_id: str, message: str) -> bool:
-    """Hand a task this worker is giving up (a graceful shutdown) back to the queue, as a
-    new attempt of the same task; False when it had moved on."""
+def hand_back(task_id: str, message: str) -> bool:
+    """A task its worker is giving up (a graceful shutdown) becomes pending again, for its
+    job to run once more (the worker puts the job back in the queue); False when it had
+    moved on."""
     with transaction.atomic():
         updated = Task.objects.filter(pk=task_id, status=Task.Status.PROCESSING).update(
             status=Task.Status.PENDING, updated_at=timezone.now(), message=message
         )
         if updated:
             Lease.objects.filter(task_id=task_id).delete()
-            queue.enqueue_in_transaction(task_id)
     return bool(updated)

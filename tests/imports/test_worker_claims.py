@@ -1,10 +1,15 @@
 """The runtime's claims: imports of one project never take more than
-CATALOG_IMPORT_PER_PROJECT threads, however long its backlog; another project's job is taken
-past it. In-process: the claims only, not the jobs."""
+CATALOG_IMPORT_PER_PROJECT threads, however long its backlog, another project's job is taken
+past it; and the jobs a dead worker had claimed go back to the queue. In-process."""
+
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from catalog.models import Task
+from catalog.models import Lease, Task
+from catalog.services import leases
+from catalog.worker import handover
 from catalog.worker.runtime import Runtime
 from tests.conftest import assert_status
 
@@ -56,3 +61,20 @@ def test_a_running_import_of_this_worker_counts_once(alice, settings, staging_di
     Task.objects.filter(pk=first.job.args_kwargs["args"][0]).update(status=Task.Status.PROCESSING)
     assert runtime.claim() is not None
     assert runtime.claim() is None
+
+
+def test_jobs_claimed_by_a_dead_worker_go_back_to_the_queue(alice, staging_dir):
+    queue_imports(alice, 1)
+    dead = Runtime(concurrency=1, interval=0.1)
+    claimed = dead.claim()  # ...and the process is killed before its task is processing
+    leases.acquire(Lease.WORKER, holder=dead.worker_id)
+    Lease.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    live = Runtime(concurrency=1, interval=0.1)
+    assert live.claim() is None
+    assert handover.requeue_jobs_of_dead_workers() == 1
+    assert handover.requeue_jobs_of_dead_workers() == 0  # once
+    again = live.claim()
+    assert again.job.pk == claimed.job.pk
+    live.execute(again)
+    task = Task.objects.get(pk=again.job.args_kwargs["args"][0])
+    assert task.status == "success", task.message
