@@ -219,6 +219,9 @@ def main() -> None:
         "CATALOG_IMPORT_ALLOWED_HOSTS": "127.0.0.1",
         "CATALOG_IMPORT_ALLOWED_PORTS": "",
         "CATALOG_STAGING_DIR": str(workdir / "staging"),
+        # Every client is one project: let its imports use every thread, so that the stuck
+        # time measures recovery, not the per-project queue.
+        "CATALOG_IMPORT_PER_PROJECT": "4",
         "LOG_LEVEL": "WARNING",
     }
     if args.database_url:

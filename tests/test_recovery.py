@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from catalog.context import RequestContext, expand_roles
 from catalog.data import staging, stores
-from catalog.models import Image, ImageProperty, Lease, Task
+from catalog.models import Image, ImageLocation, ImageProperty, Lease, Task
 from catalog.services import image_data, leases, quotas, recovery
 from catalog.services.imports import task_record
 from tests.api.test_image_data import upload
@@ -215,3 +215,16 @@ def test_writes_left_without_a_lease_by_an_older_version_are_recovered(alice, st
     assert Image.objects.get(pk=upload_image["id"]).status == "queued"
     task.refresh_from_db()
     assert task.status == "pending"
+
+
+def test_the_data_of_a_delete_killed_before_the_store_call_is_removed(alice, image_store_dir):
+    image = alice.create_image(disk_format="raw", container_format="bare")
+    assert_status(upload(alice, image["id"], b"data"), 204)
+    # The delete committed (copies flagged pending_delete), then its process died.
+    Image.objects.filter(pk=image["id"]).update(status="deleted", deleted=True)
+    ImageLocation.objects.update(status=ImageLocation.PENDING_DELETE)
+    assert "0 deleted blobs" in recover()  # a live delete may be calling the store now
+    ImageLocation.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+    assert "1 deleted blobs" in recover()
+    assert not os.listdir(image_store_dir)
+    assert not ImageLocation.objects.exists()

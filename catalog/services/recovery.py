@@ -11,6 +11,10 @@ that also repairs what the write left:
 - an import: the task is queued again while it has attempts left, failed otherwise with
   the image back to ``queued`` and its import lock cleared (``imports.recover_import``).
 
+Deletes whose process died between the commit and the store call leave their copies
+``pending_delete``: the sweep removes those older than a lease timeout (what
+``manage.py scrub_images`` does too).
+
 Writes that hold no lease at all (left by a version before leases: an image in ``saving``,
 a task ``processing``) are dead too: every write takes its lease in the transaction that
 starts it, so none can be seen without one. The sweep gives each an expired lease, which the
@@ -27,14 +31,15 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.choices import ImageStatus
 from catalog.data import staging, stores
-from catalog.models import Image, Lease, Task
+from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
-from catalog.services import leases
+from catalog.services import blobs, leases
 from catalog.services.images import transition
 from catalog.services.imports import recover_import
 
@@ -43,13 +48,14 @@ BATCH = 100
 
 
 def sweep() -> Counter:
-    """One pass: repair every write whose lease has expired, and drop finished tasks past
-    their time to live. Returns what was done, by kind ("upload", "stage", "requeued",
-    "failed")."""
+    """One pass: repair every write whose lease has expired, finish dead deletes, and drop
+    finished tasks past their time to live. Returns what was done, by kind ("upload",
+    "stage", "requeued", "failed", "deleted blobs")."""
     counts: Counter = Counter()
     # Finished tasks live for CATALOG_TASK_TIME_TO_LIVE hours (Glance's task_time_to_live).
     Task.objects.filter(expires_at__lt=timezone.now()).delete()
     _lease_leaseless_writes()
+    counts["deleted blobs"] = _finish_deletes()
     expired = Lease.objects.filter(kind__in=Lease.WRITES, expires_at__lt=timezone.now())
     expired = expired.values_list("pk", flat=True)
     for pk in list(expired[:BATCH]):
@@ -61,6 +67,15 @@ def sweep() -> Counter:
         if outcome:
             counts[outcome] += 1
     return counts
+
+
+def _finish_deletes() -> int:
+    cutoff = timezone.now() - timedelta(seconds=settings.CATALOG_LEASE_TIMEOUT)
+    pending = ImageLocation.objects.filter(
+        status=ImageLocation.PENDING_DELETE, updated_at__lt=cutoff
+    )
+    removed, _ = blobs.remove_pending(list(pending[:BATCH]))
+    return removed
 
 
 def _lease_leaseless_writes() -> None:
