@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from catalog.models import Lease, Task
 from catalog.services import leases
+from catalog.services.imports import queue
 from catalog.worker import handover
 from catalog.worker.runtime import Runtime
 from tests.conftest import assert_status
@@ -78,3 +80,15 @@ def test_jobs_claimed_by_a_dead_worker_go_back_to_the_queue(alice, staging_dir):
     live.execute(again)
     task = Task.objects.get(pk=again.job.args_kwargs["args"][0])
     assert task.status == "success", task.message
+
+
+def test_the_limit_holds_in_the_job_too_whatever_queue_delivered_it(alice, settings, staging_dir):
+    settings.CATALOG_IMPORT_PER_PROJECT = 1
+    queue_imports(alice, 2)
+    first, second = Task.objects.order_by("created_at")
+    Task.objects.filter(pk=first.pk).update(status=Task.Status.PROCESSING)  # another worker's
+    queue.run_image_import.call(second.pk)  # as a queue that ignores the limit would run it
+    second.refresh_from_db()
+    assert second.status == "pending"  # not taken...
+    later = DBTaskResult.objects.filter(args_kwargs__args=[second.pk], run_after__gt=timezone.now())
+    assert later.exists()  # ...queued again, a little later

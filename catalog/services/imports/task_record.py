@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Lease, Task
-from catalog.services import leases
+from catalog.reads.queries import running_imports as running_for
+from catalog.services import leases, quotas
 
 HEARTBEAT_SECONDS = 2.0
 MiB = 1024 * 1024
@@ -21,13 +22,24 @@ class ImportFailed(Exception):
     """The import cannot complete; the message goes to the task record."""
 
 
+class ProjectBusy(Exception):
+    """The task's project already runs CATALOG_IMPORT_PER_PROJECT imports: try later."""
+
+
 def claim(task_id: str) -> tuple[Task, Lease] | None:
     """Take a pending task for this worker, with the lease that says it works on it (None:
-    already done, failed or taken)."""
+    already done, failed or taken). ``ProjectBusy`` when its project already runs its share
+    of imports: the limit holds whatever queue delivered the job, and under the project's
+    lock, so that workers claiming at once cannot pass it together."""
+    owner = Task.objects.filter(pk=task_id).values_list("owner", flat=True).first()
     with transaction.atomic():
+        if owner:
+            quotas.lock_project(owner)
         task = Task.objects.select_for_update().filter(pk=task_id).first()
         if task is None or task.status != Task.Status.PENDING:
             return None  # already done, failed or taken by another worker
+        if owner and running_for(owner) >= settings.CATALOG_IMPORT_PER_PROJECT:
+            raise ProjectBusy()
         task.status = Task.Status.PROCESSING
         task.attempts += 1
         task.updated_at = timezone.now()

@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 def run_import(task_id: str) -> None:
-    """Carry out one queued import task (the worker's entry point)."""
+    """Carry out one queued import task (the worker's entry point). ``ProjectBusy`` when its
+    project already runs its share of imports (the job is queued again later)."""
     claimed = task_record.claim(task_id)
     if claimed is None:
         return
