@@ -31,6 +31,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py ensure_demo --url http://$(HOST):$(PORT)
+	$(BIN)/python manage.py load_metadefs
 
 # The background worker (imports) runs beside the web server and stops with it.
 run: demo

@@ -1,4 +1,5 @@
-"""System checks that warn about unsafe production settings (``manage.py check --deploy``)."""
+"""Django system checks: unsafe production settings (`manage.py check --deploy`), a prepared
+`var/` folder and key, usable stores, conversion tools and known import methods."""
 
 from pathlib import Path
 

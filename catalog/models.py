@@ -310,3 +310,125 @@ class ImageLocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store}: {self.url} ({self.status})"
+
+
+# --- Metadata definitions (metadefs) ---------------------------------------------------------
+
+
+class MetadefNamespace(models.Model):
+    """A namespace of metadata definitions: properties, objects and tags, associated with
+    resource types (``OS::Glance::Image``...). Names are unique and appear verbatim in URLs."""
+
+    namespace = models.CharField(max_length=80, unique=True)
+    display_name = models.CharField(max_length=80, null=True, blank=True)
+    description = models.CharField(max_length=500, null=True, blank=True)
+    visibility = models.CharField(max_length=10, default="private")
+    protected = models.BooleanField(default=False)
+    owner = models.CharField(max_length=255, null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at", "id"], name="metadef_ns_created")]
+
+    def __str__(self) -> str:
+        return self.namespace
+
+
+class MetadefResourceType(models.Model):
+    """A kind of resource the catalog describes (``OS::Glance::Image``). Created when an
+    association first names it; never deleted by the API."""
+
+    name = models.CharField(max_length=80, unique=True)
+    protected = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MetadefResourceTypeAssociation(models.Model):
+    """A namespace applies to a resource type, its property names carrying ``prefix``."""
+
+    namespace = models.ForeignKey(
+        MetadefNamespace, on_delete=models.CASCADE, related_name="associations"
+    )
+    resource_type = models.ForeignKey(
+        MetadefResourceType, on_delete=models.PROTECT, related_name="associations"
+    )
+    prefix = models.CharField(max_length=80, null=True, blank=True)
+    properties_target = models.CharField(max_length=80, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["namespace", "resource_type"], name="unique_metadef_association"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace_id} -> {self.resource_type_id}"
+
+
+class MetadefProperty(models.Model):
+    """A property definition: ``definition`` holds its JSON-schema-like keys (type, title,
+    enum, bounds...) exactly as validated, typed (docs/glance-differences.md#metadef-values)."""
+
+    namespace = models.ForeignKey(
+        MetadefNamespace, on_delete=models.CASCADE, related_name="properties"
+    )
+    name = models.CharField(max_length=80)
+    definition = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "name"], name="unique_metadef_property")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MetadefObject(models.Model):
+    """A named group of property definitions, some of them ``required``."""
+
+    namespace = models.ForeignKey(
+        MetadefNamespace, on_delete=models.CASCADE, related_name="defined_objects"
+    )
+    name = models.CharField(max_length=80)
+    description = models.TextField(null=True, blank=True)
+    required = models.JSONField(default=list)
+    properties = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "name"], name="unique_metadef_object")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MetadefTag(models.Model):
+    """A tag a namespace suggests. Names are case-sensitive
+    (docs/glance-differences.md#metadef-tag-case)."""
+
+    namespace = models.ForeignKey(MetadefNamespace, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "name"], name="unique_metadef_tag")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -72,6 +72,40 @@ _VISIBLE_KIND = _any(
 
 ADMIN_OR_MEMBER = _any(admin, PROJECT_MEMBER)
 
+# Metadefs: a reader sees its project's namespaces and the public ones; writes are admin's.
+# The list rules target the caller's own project, so they need just the reader role.
+METADEF_READ = _any(admin, _all(reader, _any(own_project, _visibility("public"))))
+METADEF_READ_RULES = (
+    "get_metadef_namespaces",
+    "get_metadef_namespace",
+    "get_metadef_properties",
+    "get_metadef_property",
+    "get_metadef_objects",
+    "get_metadef_object",
+    "get_metadef_tags",
+    "get_metadef_tag",
+    "list_metadef_resource_types",
+    "get_metadef_resource_type",
+)
+METADEF_WRITE_RULES = (
+    "add_metadef_namespace",
+    "modify_metadef_namespace",
+    "delete_metadef_namespace",
+    "add_metadef_property",
+    "modify_metadef_property",
+    "remove_metadef_property",
+    "add_metadef_object",
+    "modify_metadef_object",
+    "delete_metadef_object",
+    "add_metadef_tag",
+    "add_metadef_tags",
+    "modify_metadef_tag",
+    "delete_metadef_tag",
+    "delete_metadef_tags",
+    "add_metadef_resource_type_association",
+    "remove_metadef_resource_type_association",
+)
+
 RULES: dict[str, Predicate] = {
     "context_is_admin": admin,
     "service_api": _any(service, admin),
@@ -102,6 +136,8 @@ RULES: dict[str, Predicate] = {
     "tasks_api_access": admin,
     "get_task": admin,
     "get_tasks": admin,
+    **{rule: METADEF_READ for rule in METADEF_READ_RULES},
+    **{rule: admin for rule in METADEF_WRITE_RULES},
 }
 
 
@@ -212,3 +248,41 @@ def listed_for(
     elif visibility != "all":
         queryset = queryset.filter(visibility=visibility)
     return queryset
+
+
+# --- Metadefs ------------------------------------------------------------------------------
+
+
+def namespace_target(namespace) -> Target:
+    return Target(project_id=namespace.owner, visibility=namespace.visibility)
+
+
+def namespace_is_visible(ctx: RequestContext, namespace) -> bool:
+    """May the caller know the namespace exists (Glance's metadef visibility gate)?"""
+    return (
+        ctx.is_admin
+        or namespace.visibility == "public"
+        or (ctx.project_id is not None and namespace.owner == ctx.project_id)
+    )
+
+
+def visible_namespaces(ctx: RequestContext, queryset: QuerySet) -> QuerySet:
+    """Restrict a MetadefNamespace queryset to those ``ctx`` may see."""
+    if ctx.is_admin:
+        return queryset
+    condition = Q(visibility="public")
+    if ctx.project_id is not None:
+        condition |= Q(owner=ctx.project_id)
+    return queryset.filter(condition)
+
+
+def enforce_namespace(
+    ctx: RequestContext, rule: str, namespace, read_rule: str, not_found_message: str
+) -> None:
+    """Enforce ``rule`` on a namespace: 404 with one message whether it does not exist, is
+    invisible or unreadable to the caller; 403 only to those who may read it
+    (docs/glance-differences.md#metadef-not-found)."""
+    target = namespace_target(namespace)
+    if not namespace_is_visible(ctx, namespace) or not check(ctx, read_rule, target):
+        raise NotFound(not_found_message)
+    enforce(ctx, rule, target)

@@ -383,6 +383,10 @@ if CATALOG_KEYSTONE_URL:
 CATALOG_IMAGE_PROPERTY_QUOTA = env_int("CATALOG_IMAGE_PROPERTY_QUOTA", 128)
 CATALOG_IMAGE_TAG_QUOTA = env_int("CATALOG_IMAGE_TAG_QUOTA", 128)
 CATALOG_IMAGE_MEMBER_QUOTA = env_int("CATALOG_IMAGE_MEMBER_QUOTA", 128)
+# Refuse image property values that break their metadata definition (the namespaces the
+# caller sees that are associated with OS::Glance::Image), on every write path. Glance
+# never enforces them: off by default.
+CATALOG_ENFORCE_METADEFS = env_bool("CATALOG_ENFORCE_METADEFS", False)
 # Glance's user_storage_quota: bytes of image data per project, 0 = unlimited.
 CATALOG_USER_STORAGE_QUOTA = env_int("CATALOG_USER_STORAGE_QUOTA", 0, minimum=0)
 # Defaults of Glance's four unified-limit quotas, for projects without an override (set by

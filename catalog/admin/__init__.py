@@ -1,4 +1,4 @@
 """The Django admin, one module per area; importing the package registers them all
 (Django's admin autodiscovery imports ``catalog.admin``)."""
 
-from catalog.admin import identity, images, publication, quotas  # noqa: F401
+from catalog.admin import identity, images, metadefs, publication, quotas  # noqa: F401

@@ -4,12 +4,26 @@ Route names follow the router: ``{basename}-list``, ``{basename}-detail`` and
 ``{basename}-{action}`` (``image-file``, ``image-deactivate``, ``info-usage``, ...).
 """
 
-from rest_framework.routers import SimpleRouter
+from rest_framework.routers import Route, SimpleRouter
 
-from catalog.api import images, info, members, publication, schemas, stores, tasks
+from catalog.api import images, info, members, metadefs, publication, schemas, stores, tasks
+
+# Glance's metadefs add two verbs the stock routes lack: DELETE on a collection (delete all)
+# and POST on an item (create one tag by name). A viewset without those methods is unchanged.
+_EXTRA = {"{basename}-list": {"delete": "destroy_all"}, "{basename}-detail": {"post": "create_one"}}
+
+
+class CatalogRouter(SimpleRouter):
+    routes = [
+        route._replace(mapping={**route.mapping, **_EXTRA[route.name]})
+        if isinstance(route, Route) and route.name in _EXTRA
+        else route
+        for route in SimpleRouter.routes
+    ]
+
 
 # Path converters rather than regexes: an id or a tag is any text without "/" (dots too).
-router = SimpleRouter(trailing_slash=False, use_regex_path=False)
+router = CatalogRouter(trailing_slash=False, use_regex_path=False)
 router.register("images", images.ImageViewSet, basename="image")
 router.register("images/<str:image_id>/members", members.MemberViewSet, basename="image-member")
 router.register("tasks", tasks.TaskViewSet, basename="task")
@@ -30,6 +44,18 @@ router.register(
     "x-vitrine/member-invitations",
     publication.MemberInvitationViewSet,
     basename="member-invitation",
+)
+
+_NS = "metadefs/namespaces/<str:namespace>"
+router.register("metadefs/namespaces", metadefs.NamespaceViewSet, basename="metadef-namespace")
+router.register(f"{_NS}/properties", metadefs.PropertyViewSet, basename="metadef-property")
+router.register(f"{_NS}/objects", metadefs.ObjectViewSet, basename="metadef-object")
+router.register(f"{_NS}/tags", metadefs.TagViewSet, basename="metadef-tag")
+router.register(
+    f"{_NS}/resource_types", metadefs.AssociationViewSet, basename="metadef-association"
+)
+router.register(
+    "metadefs/resource_types", metadefs.ResourceTypeViewSet, basename="metadef-resource-type"
 )
 
 urlpatterns = router.urls

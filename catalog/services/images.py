@@ -11,9 +11,11 @@ from catalog.choices import ImageStatus, Visibility
 from catalog.context import RequestContext
 from catalog.data import staging
 from catalog.domain import images as image_rules
+from catalog.domain import metadefs as metadef_rules
 from catalog.domain import patching
-from catalog.exceptions import Conflict, Forbidden, InvalidTransition, NotFound
+from catalog.exceptions import BadRequest, Conflict, Forbidden, InvalidTransition, NotFound
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
+from catalog.reads import metadefs as metadef_reads
 from catalog.reads import queries
 from catalog.services import blobs, quotas
 
@@ -31,6 +33,18 @@ def enforce_visibility_change(ctx: RequestContext, visibility: str | None) -> No
         policy.enforce(ctx, rule)
 
 
+def check_metadefs(ctx: RequestContext, properties: dict) -> None:
+    """With ``CATALOG_ENFORCE_METADEFS``, refuse (400) an image property value that breaks
+    the definition of a namespace the caller sees for ``OS::Glance::Image``. ``properties``
+    holds what is written (new or changed values): what is already stored is not judged."""
+    if not settings.CATALOG_ENFORCE_METADEFS or not properties:
+        return
+    definitions = metadef_reads.definition_map(metadef_reads.definitions_for(ctx))
+    message = metadef_rules.property_violation(definitions, properties)
+    if message:
+        raise BadRequest(message)
+
+
 def create_image(ctx: RequestContext, body) -> Image:
     """Create an image record from a ``POST /v2/images`` body (Glance's defaults)."""
     policy.enforce(ctx, "add_image")
@@ -43,6 +57,7 @@ def create_image(ctx: RequestContext, body) -> Image:
     if owner != ctx.project_id and not ctx.is_admin:
         raise Forbidden(f"You are not permitted to create images owned by '{owner}'")
     enforce_visibility_change(ctx, new.fields.get("visibility"))
+    check_metadefs(ctx, new.extra)
 
     image_id = new.fields.pop("id", None)
     if image_id is not None and Image.objects.filter(pk=image_id.lower()).exists():
@@ -172,6 +187,7 @@ def update_image(
             tag_quota=settings.CATALOG_IMAGE_TAG_QUOTA,
         )
         after = patching.apply_patch(before, changes, rules)
+        check_metadefs(ctx, {k: v for k, v in after.extra.items() if before.extra.get(k) != v})
         _save_patch(image, before, after)
     return image
 

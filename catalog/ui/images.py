@@ -2,6 +2,7 @@
 web-download import, and the image actions. Every write is a service call with the
 session's context; refusals (CatalogError) are shown with their status code."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -14,6 +15,7 @@ from catalog.domain import patching
 from catalog.exceptions import CatalogError, NotFound
 from catalog.identity.models import Project
 from catalog.models import ImageLocation
+from catalog.reads import metadefs as metadef_reads
 from catalog.reads import queries
 from catalog.reads.representations import serialize_image
 from catalog.services import actions, imports, members, publication
@@ -82,15 +84,21 @@ def image_list(request, ctx):
     return render(request, "catalog/image_list.html", context, status=400 if page.error else 200)
 
 
-def edit_form_initial(image) -> dict:
+def edit_form(ctx, image, data=None) -> ImageEditForm:
+    """The edit form: typed controls for the properties the metadata definitions describe,
+    the other properties as free key=value rows."""
     view = serialize_image(image)
-    return {
+    stored = editable_properties(image, view)
+    definitions = metadef_reads.definitions_for(ctx)
+    defined = {name for _, items in definitions for name, _ in items}
+    initial = {
         "name": image.name or "",
         "visibility": image.visibility,
         "protected": image.protected,
-        "properties": format_properties(editable_properties(image, view)),
+        "properties": format_properties({k: v for k, v in stored.items() if k not in defined}),
         "tags": ", ".join(view["tags"]),
     }
+    return ImageEditForm(data, initial=initial, definitions=definitions, stored=stored)
 
 
 def editable_properties(image, view=None) -> dict[str, str]:
@@ -133,7 +141,7 @@ def detail_context(ctx, image, **extra) -> dict:
         "can_edit": can_edit,
         "can_download": may(ctx, "download_image", image) and image.status == "active",
         "can_share": image.visibility == "shared" and may(ctx, "add_member", image),
-        "form": extra.pop("form", None) or ImageEditForm(initial=edit_form_initial(image)),
+        "form": extra.pop("form", None) or (edit_form(ctx, image) if can_edit else None),
         "share_form": extra.pop("share_form", None) or ShareForm(),
         **extra,
     }
@@ -166,7 +174,7 @@ def edit_changes(image, form) -> list[patching.Change]:
 @catalog_view
 def image_edit(request, ctx, image_id):
     image = visible_image(ctx, image_id)
-    form = ImageEditForm(request.POST)
+    form = edit_form(ctx, image, request.POST)
     if form.is_valid():
         try:
             image_service.update_image(ctx, image.pk, edit_changes(image, form))
@@ -184,7 +192,7 @@ def image_edit(request, ctx, image_id):
 
 @catalog_view
 def image_new(request, ctx):
-    form = NewImageForm(request.POST or None)
+    form = NewImageForm(request.POST or None, definitions=metadef_reads.definitions_for(ctx))
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -220,7 +228,12 @@ def image_upload(request, ctx, image_id):
             status = exc.status_code
     elif request.method == "POST":
         status = 400
-    context = {"image": image, "import_form": form}
+    context = {
+        "image": image,
+        "import_form": form,
+        # The URL form only where the site enables the method (a POST is refused anyway).
+        "web_download": "web-download" in settings.CATALOG_ENABLED_IMPORT_METHODS,
+    }
     return render(request, "catalog/image_upload.html", context, status=status)
 
 

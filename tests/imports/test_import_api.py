@@ -80,6 +80,17 @@ def test_glance_direct_needs_staged_data(alice):
     )
 
 
+def test_stage_without_formats_then_import_is_409(alice):
+    """As Glance: staging needs no formats, the import then asks for them (a 409)."""
+    image = alice.create_image(container_format="bare")
+    assert_status(stage(alice, image["id"], b"x" * 10), 204)
+    assert alice.get(f"/v2/images/{image['id']}").json()["status"] == "uploading"
+    response = assert_status(
+        import_(alice, image["id"], {"method": {"name": "glance-direct"}}), 409
+    )
+    assert response.json()["error"]["message"] == "'disk_format' needs to be set before import"
+
+
 def test_stage_twice_is_409_and_stage_checks_format(alice):
     image = raw(alice)
     assert_status(stage(alice, image["id"], b"x" * 10), 204)

@@ -275,3 +275,13 @@ def test_list_page_queries_do_not_grow_with_the_page(alice_web, alice):
     for index in range(15):
         alice.create_image(name=f"more-{index}", tags=["a", "b"], os_distro="y")
     assert queries() == few
+
+
+def test_upload_page_offers_web_download_only_where_enabled(alice_web, alices_image, settings):
+    url = f"/catalog/images/{alices_image['id']}/upload/"
+    assert 'id="import-title"' in page(alice_web, url)
+    settings.CATALOG_ENABLED_IMPORT_METHODS = ["glance-direct"]
+    assert 'id="import-title"' not in page(alice_web, url)
+    response = alice_web.post(url, {"uri": "http://example.com/disk.img"})
+    assert_status(response, 400)
+    assert Image.objects.get(pk=alices_image["id"]).status == "queued"

@@ -14,7 +14,7 @@ from catalog.exceptions import Conflict
 from catalog.models import Image, ImageLocation, Task
 from catalog.reads import queries
 from catalog.services import quotas
-from catalog.services.images import lock_image_for, transition
+from catalog.services.images import check_metadefs, lock_image_for, transition
 from catalog.services.imports import lock, queue, steps
 
 
@@ -50,6 +50,7 @@ def start_import(
         if method.copies and not targets:
             return None
         if remote is not None:
+            check_metadefs(ctx, remote.properties)
             _adopt_remote_metadata(image, remote)
         quotas.check_data_write_start(
             image.owner,
