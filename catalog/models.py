@@ -149,8 +149,10 @@ class Task(models.Model):
     """A background job on an image (Glance's task): today, an interoperable import.
 
     The row is the durable record the API shows (``/v2/tasks``, ``/v2/images/{id}/tasks``);
-    the queue (django-tasks) only carries its id, so a lost queue entry can be re-enqueued
-    and a worker that died is detected by its stale ``updated_at`` heartbeat.
+    the queue (django-tasks) only carries its id, so the task can be queued again. While a
+    worker runs it, the task's ``Lease`` says the worker is alive; ``updated_at`` and
+    ``message`` show its progress. ``attempts`` counts the runs (a run that finds another
+    number on its task was superseded and stops).
     """
 
     class Status(models.TextChoices):
