@@ -428,6 +428,12 @@ CATALOG_REQUIRE_IMAGE_FORMAT_MATCH = env_bool("CATALOG_REQUIRE_IMAGE_FORMAT_MATC
 # import back in the queue). A killed write is recovered within this plus one
 # CATALOG_RECOVERY_INTERVAL. (Replaces CATALOG_IMPORT_STALE_AFTER.)
 CATALOG_LEASE_TIMEOUT = env_int("CATALOG_LEASE_TIMEOUT", 60, minimum=2)
+# Settings that are no longer read, still set in the environment (a system check warns).
+CATALOG_REMOVED_SETTINGS = {
+    name: replacement
+    for name, replacement in {"CATALOG_IMPORT_STALE_AFTER": "CATALOG_LEASE_TIMEOUT"}.items()
+    if name in os.environ
+}
 
 # --- 12. Import --------------------------------------------------------------------------
 

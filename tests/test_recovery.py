@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from catalog import checks
 from catalog.context import RequestContext, expand_roles
 from catalog.data import staging, stores
 from catalog.models import Image, ImageLocation, ImageProperty, Lease, Task
@@ -228,3 +229,10 @@ def test_the_data_of_a_delete_killed_before_the_store_call_is_removed(alice, ima
     assert "1 deleted blobs" in recover()
     assert not os.listdir(image_store_dir)
     assert not ImageLocation.objects.exists()
+
+
+def test_a_removed_setting_still_set_is_warned_about(settings):
+    settings.CATALOG_REMOVED_SETTINGS = {"CATALOG_IMPORT_STALE_AFTER": "CATALOG_LEASE_TIMEOUT"}
+    warnings = checks.removed_settings(None)
+    assert [w.id for w in warnings] == ["catalog.W030"]
+    assert "CATALOG_LEASE_TIMEOUT" in warnings[0].hint
