@@ -55,6 +55,15 @@ def unsafe_production_settings(app_configs, **kwargs):
                 id="catalog.W005",
             )
         )
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        warnings.append(
+            Warning(
+                "CATALOG_CACHE_URL=locmem://: each worker process counts failed logins (and "
+                "caches Keystone's answers) on its own, so the login limits multiply.",
+                hint="Leave CATALOG_CACHE_URL empty (the database) or set redis://...",
+                id="catalog.W006",
+            )
+        )
     return warnings
 
 

@@ -73,3 +73,8 @@ class ServiceUnavailable(CatalogError):
 
 class InvalidTransition(Conflict):
     """A status change the transition table does not allow."""
+
+
+class TooManyRequests(CatalogError):
+    status_code = 429
+    default_message = "Too many requests: try again later."

@@ -2,7 +2,9 @@
 framing (Content-Length versus chunked), reading a JSON body with Glance's rules and messages
 (DRF's parsers are not used), and the public base URL of links."""
 
+import ipaddress
 import json
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -15,6 +17,36 @@ def public_base_url(request) -> str:
     if settings.CATALOG_PUBLIC_ENDPOINT:
         return settings.CATALOG_PUBLIC_ENDPOINT
     return f"{request.scheme}://{request.get_host()}"
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(n) for n in trusted)
+
+
+def _is_trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request) -> str:
+    """The client's address: the peer's, unless the peer is one of CATALOG_TRUSTED_PROXIES;
+    then the right-most ``X-Forwarded-For`` entry that is not a trusted proxy (entries to its
+    left were written by the client and prove nothing). Login limits key on it; the cluster
+    and audit work use the same rule."""
+    peer = request.META.get("REMOTE_ADDR", "")
+    networks = _networks(tuple(settings.CATALOG_TRUSTED_PROXIES))
+    if not _is_trusted(peer, networks):
+        return peer
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    hops = [hop.strip() for hop in forwarded if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
 
 
 def is_chunked(meta) -> bool:

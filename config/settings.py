@@ -14,8 +14,8 @@ The sections, in this order:
 
 1. Environment helpers
 2. Paths and secrets
-3. Django core (hosts, URLs, security headers, sessions)
-4. Database
+3. Django core (hosts, URLs, security headers, sessions, trusted proxies)
+4. Database and cache
 5. Applications, middleware, templates
 6. Static files
 7. REST framework and OpenAPI
@@ -29,6 +29,7 @@ The sections, in this order:
 """
 
 import hashlib
+import ipaddress
 import json
 import os
 from pathlib import Path
@@ -86,6 +87,40 @@ def env_ports(name: str, default: list[int]) -> list[int]:
         return [int(p) for p in env_list(name, [str(p) for p in default])]
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a comma-separated list of ports.") from None
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of IP addresses or networks (``10.0.0.0/8``), normalised."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network."
+            ) from None
+    return networks
+
+
+def cache_from_url(url: str) -> dict:
+    """Translate ``CATALOG_CACHE_URL`` to Django's form: empty for the database cache (its
+    table made by the migrations), ``redis://`` or ``rediss://`` for Redis, ``locmem://`` for
+    one process's memory (never with several workers: the limits would not be shared)."""
+    scheme = urlsplit(url).scheme
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(
+        f"CATALOG_CACHE_URL scheme {scheme!r} is not supported (use redis://, locmem:// or "
+        "leave it empty for the database)."
+    )
+
+
+# The database cache's table: catalog/migrations/0003_cache_table.py creates it.
+CACHE_TABLE = "catalog_cache"
 
 
 def env_json_object(name: str) -> dict:
@@ -178,10 +213,14 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# Proxies (addresses or networks) whose X-Forwarded-For is believed: a client's address is
+# the peer's unless the peer is one of these, then the right-most X-Forwarded-For entry that
+# is not (catalog/http.py:client_address; login limits use it). Empty: believe no header.
+CATALOG_TRUSTED_PROXIES = env_networks("CATALOG_TRUSTED_PROXIES", [])
 # Messages live in the session, not in a cookie: the admin shows a newly issued token once.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# --- 4. Database -------------------------------------------------------------------------
+# --- 4. Database and cache ---------------------------------------------------------------
 
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
@@ -205,6 +244,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # concurrent transactions fail at once with "database table is locked" instead of
     # waiting, so tests of concurrent requests could not run on SQLite.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-vitrine.sqlite3")}
+
+# The cache every API node shares: login failure counters and the external Keystone's token
+# answers. Empty: the database's (the default, shared by every node that shares the database).
+CATALOG_CACHE_URL = env_str("CATALOG_CACHE_URL", "")
+CACHES = {"default": cache_from_url(CATALOG_CACHE_URL)}
 
 # PostgreSQL's default planner costs assume spinning disks (random_page_cost=4): it then
 # fetches a list page's properties and tags by sequential scans (40 ms instead of 7 ms for a
@@ -340,6 +384,15 @@ CATALOG_SHOW_IMAGE_DIRECT_URL = env_bool("CATALOG_SHOW_IMAGE_DIRECT_URL", False)
 # --- 9. Identity -------------------------------------------------------------------------
 
 CATALOG_TOKEN_TTL = env_int("CATALOG_TOKEN_TTL", 3600, minimum=60)
+
+# Password guessing: at most CATALOG_LOGIN_MAX_FAILURES wrong passwords for one account from
+# one client address in any CATALOG_LOGIN_LOCKOUT_SECONDS, and CATALOG_LOGIN_ADDRESS_MAX_FAILURES
+# from one address for any accounts; then 429 (API) or a form error (catalog and admin logins)
+# until the oldest failure is that old. Keyed by address too, so nobody locks out another
+# person from elsewhere. Counted in the shared cache (CATALOG_CACHE_URL).
+CATALOG_LOGIN_MAX_FAILURES = env_int("CATALOG_LOGIN_MAX_FAILURES", 10, minimum=1)
+CATALOG_LOGIN_LOCKOUT_SECONDS = env_int("CATALOG_LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
+CATALOG_LOGIN_ADDRESS_MAX_FAILURES = env_int("CATALOG_LOGIN_ADDRESS_MAX_FAILURES", 100, minimum=1)
 
 # The built-in Keystone v3 subset: region name and image endpoint advertised in the service
 # catalog of /identity/v3 tokens. The image endpoint defaults to this server

@@ -4,23 +4,36 @@ project's page shows its quota limits and usage."""
 from django import forms
 from django.contrib import admin, messages
 
+from catalog.admin.base import ScopedInline, ScopedModelAdmin
 from catalog.identity import services
 from catalog.identity.models import Membership, Project, Token
 from catalog.services import quotas
 
+# Identity records change without a policy check of their own (Keystone's admin API):
+# staff who are not admins see their own projects, role assignments and tokens, and change
+# nothing.
 
-class MembershipInline(admin.TabularInline):
+
+class MembershipInline(ScopedInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
+    admin_only_writes = True
+
+    def scope(self, request, ctx, queryset):
+        return queryset.filter(user=request.user)
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ScopedModelAdmin):
+    admin_only_writes = True
     list_display = ["name", "id", "enabled", "created_at"]
     search_fields = ["name", "id"]
     readonly_fields = ["created_at", "quota_usage"]
     inlines = [MembershipInline]
+
+    def scope(self, request, ctx, queryset):
+        return queryset.filter(memberships__user=request.user).distinct()
 
     @admin.display(description="quota limits and usage")
     def quota_usage(self, obj):
@@ -32,10 +45,14 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ScopedModelAdmin):
+    admin_only_writes = True
     list_display = ["user", "project", "role"]
-    list_filter = ["role", "project"]
+    list_filter = ["role", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__username", "project__name"]
+
+    def scope(self, request, ctx, queryset):
+        return queryset.filter(user=request.user)
 
 
 class TokenIssueForm(forms.ModelForm):
@@ -59,12 +76,16 @@ class TokenIssueForm(forms.ModelForm):
 
 
 @admin.register(Token)
-class TokenAdmin(admin.ModelAdmin):
+class TokenAdmin(ScopedModelAdmin):
     """Tokens are issued here (the secret is shown once) and revoked by deleting them."""
 
+    admin_only_writes = True
     list_display = ["user", "project", "created_at", "expires_at", "description"]
-    list_filter = ["project"]
+    list_filter = [("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__username", "project__name", "description"]
+
+    def scope(self, request, ctx, queryset):
+        return queryset.filter(user=request.user)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

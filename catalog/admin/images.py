@@ -12,7 +12,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.html import format_html_join
 
-from catalog.admin.base import admin_context, run_on_each
+from catalog import policy
+from catalog.admin.base import (
+    ScopedInline,
+    ScopedModelAdmin,
+    admin_context,
+    run_on_each,
+    sees_everything,
+)
 from catalog.choices import MemberStatus
 from catalog.domain import patching
 from catalog.exceptions import CatalogError
@@ -34,8 +41,9 @@ class OwnerFilter(admin.SimpleListFilter):
     parameter_name = "owner"
 
     def lookups(self, request, model_admin):
-        names = dict(Project.objects.values_list("id", "name"))
-        owners = Image.objects.filter(deleted=False).values_list("owner", flat=True).distinct()
+        # The owners of the images this admin user may see, never every project's name.
+        owners = set(model_admin.get_queryset(request).values_list("owner", flat=True))
+        names = dict(Project.objects.filter(pk__in=owners).values_list("id", "name"))
         return sorted(((o, names.get(o, o)) for o in owners if o), key=lambda item: item[1])
 
     def queryset(self, request, queryset):
@@ -60,7 +68,7 @@ class SizeFilter(admin.SimpleListFilter):
         return queryset.filter(bucket[1]) if bucket else queryset
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ScopedInline):
     """Shown, never written: tags, properties and members change through the services
     (the HTML catalog's edit page, the API)."""
 
@@ -90,6 +98,10 @@ class MemberInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted=False)
+
+    def scope(self, request, ctx, queryset):
+        # As GET /v2/images/{id}/members: the owner sees every member, a member itself only.
+        return queryset.filter(Q(image__owner=ctx.project_id) | Q(member=ctx.project_id))
 
 
 class ImageForm(forms.ModelForm):
@@ -128,7 +140,7 @@ def _approve_pending(ctx, image):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(ScopedModelAdmin):
     form = ImageForm
     list_display = [
         "name",
@@ -186,6 +198,16 @@ class ImageAdmin(admin.ModelAdmin):
             .filter(deleted=False)
             .annotate(owner_project=project_name("owner"))
         )
+
+    def scope(self, request, ctx, queryset):
+        return policy.visible_to(ctx, queryset)
+
+    def get_fieldsets(self, request, obj=None):
+        if sees_everything(request):
+            return self.fieldsets
+        # Store URLs are an admin's business (Glance's show_multiple_locations is off).
+        computed = [name for name in COMPUTED_FIELDS if name != "stores"]
+        return [self.fieldsets[0], ("Computed", {"fields": computed})]
 
     def get_actions(self, request):
         found = super().get_actions(request)
@@ -272,7 +294,7 @@ def _decide(status: str):
 
 
 @admin.register(ImageMember)
-class ImageMemberAdmin(admin.ModelAdmin):
+class ImageMemberAdmin(ScopedModelAdmin):
     """Who each shared image is offered to, and the member project's decision."""
 
     list_display = ["image", "member_name", "status", "created_at", "updated_at"]
@@ -288,6 +310,12 @@ class ImageMemberAdmin(admin.ModelAdmin):
             .filter(deleted=False, image__deleted=False)
             .select_related("image")
             .annotate(member_project=project_name("member"))
+        )
+
+    def scope(self, request, ctx, queryset):
+        visible = policy.visible_to(ctx, Image.objects.all())
+        return queryset.filter(image__in=visible).filter(
+            Q(image__owner=ctx.project_id) | Q(member=ctx.project_id)
         )
 
     def get_actions(self, request):

@@ -7,7 +7,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from catalog.admin.base import admin_context, run_on_each
+from catalog import policy
+from catalog.admin.base import ScopedInline, ScopedModelAdmin, admin_context, run_on_each
 from catalog.domain import metadefs as rules
 from catalog.exceptions import CatalogError
 from catalog.models import (
@@ -113,7 +114,7 @@ class TagForm(forms.ModelForm):
         return data
 
 
-class ChildInline(admin.TabularInline):
+class ChildInline(ScopedInline):
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -230,7 +231,7 @@ def _delete(ctx, namespace):
 
 
 @admin.register(MetadefNamespace)
-class MetadefNamespaceAdmin(admin.ModelAdmin):
+class MetadefNamespaceAdmin(ScopedModelAdmin):
     form = NamespaceForm
     list_display = ["namespace", "display_name", "visibility", "protected", "owner", "created_at"]
     list_filter = ["visibility", "protected"]
@@ -238,6 +239,10 @@ class MetadefNamespaceAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [AssociationInline, PropertyInline, ObjectInline, TagInline]
     actions = ["delete_namespaces"]
+
+    def scope(self, request, ctx, queryset):
+        # As GET /v2/metadefs/namespaces: public ones and the caller's project's.
+        return policy.visible_namespaces(ctx, queryset)
 
     def get_actions(self, request):
         found = super().get_actions(request)

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from catalog.admin.base import run_on_each
+from catalog.admin.base import ScopedModelAdmin, run_on_each
 from catalog.models import PublicationRequest
 from catalog.services import publication
 
@@ -19,8 +19,11 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(PublicationRequest)
-class PublicationRequestAdmin(admin.ModelAdmin):
+class PublicationRequestAdmin(ScopedModelAdmin):
     """Requests are filed by owners through the API; admins decide here, with actions."""
+
+    def scope(self, request, ctx, queryset):
+        return queryset.filter(pk__in=publication.requests_visible_to(ctx).values("pk"))
 
     list_display = [
         "image",

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 
+from catalog.admin.base import ScopedModelAdmin
 from catalog.identity.models import Project
 from catalog.models import ProjectQuota
 from catalog.services import quotas
@@ -35,12 +36,19 @@ class ProjectQuotaForm(forms.ModelForm):
 
 
 @admin.register(ProjectQuota)
-class ProjectQuotaAdmin(admin.ModelAdmin):
+class ProjectQuotaAdmin(ScopedModelAdmin):
+    """Overrides are an admin's to set; other staff see their own project's (as
+    /v2/info/usage shows a project its own limits)."""
+
     form = ProjectQuotaForm
+    admin_only_writes = True  # set_project_quota takes no request context
     list_display = ["project_id", "project_name", *quotas.QUOTA_NAMES, "updated_at"]
     search_fields = ["project_id"]
     readonly_fields = ["usage", "updated_at"]
     empty_value_display = "(default)"
+
+    def scope(self, request, ctx, queryset):
+        return queryset.filter(project_id=ctx.project_id)
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "project_id"] if obj else self.readonly_fields

@@ -126,7 +126,7 @@ class NamespaceViewSet(CatalogViewSet):
         rows = service.list_namespaces(
             self.ctx,
             limit=limit,
-            marker=q.get("marker"),
+            marker=q.get("marker") or None,  # "?marker=" starts at the first page
             sort_key=rules.parse_sort_key(
                 q.get("sort_key"), rules.NAMESPACE_SORT_KEYS, "created_at"
             ),
@@ -334,7 +334,7 @@ class TagViewSet(_ChildViewSet):
             sort_key=rules.parse_sort_key(q.get("sort_key"), rules.TAG_SORT_KEYS, "created_at"),
             sort_dir=rules.parse_sort_dir(q.get("sort_dir")),
             limit=rules.parse_limit(q.get("limit"), default=None, maximum=10**9),
-            marker=q.get("marker"),
+            marker=q.get("marker") or None,  # "?marker=" starts at the first page
         )
         return _json({"tags": [{"name": r.name} for r in rows]})
 

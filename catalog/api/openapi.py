@@ -313,8 +313,26 @@ def errors(*codes: int) -> dict:
     return {code: OpenApiResponse(ref("Error"), description="Error") for code in codes}
 
 
-def query(name: str, description: str, kind=str, **kwargs) -> OpenApiParameter:
+def query(
+    name: str, description: str, kind=str, *, refuses_empty: bool = False, **kwargs
+) -> OpenApiParameter:
+    """A query parameter. ``refuses_empty``: the server answers 400 to ``?name=``, so the
+    document says so (``minLength: 1``) rather than letting clients and fuzzers think an
+    empty value is allowed."""
+    if refuses_empty:
+        kind = {"type": "string", "minLength": 1}
+        if kwargs.pop("many", False):  # drf-spectacular builds arrays of basic types only
+            kind = {"type": "array", "items": kind}
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description, **kwargs)
+
+
+def _refuses_empty(image_filter) -> bool:
+    """Which filters answer 400 to an empty value (catalog/reads/filters.py parses them)."""
+    if isinstance(image_filter, filters.ExactFilter):
+        return image_filter.integer
+    return isinstance(
+        image_filter, filters.BooleanFilter | filters.TimeFilter | filters.RangeFilter
+    )
 
 
 _FILTER_HELP = {
@@ -331,15 +349,20 @@ def list_parameters() -> list[OpenApiParameter]:
     ``ImageFilterSet``."""
     control = [
         query("limit", "Page size (default 25, at most 1000)", int),
-        query("marker", "Id of the last image of the previous page"),
-        query("sort", "key[:asc|desc],... (not with sort_key/sort_dir)"),
-        query("sort_key", "Sort key (repeatable)", many=True),
-        query("sort_dir", "asc or desc (repeatable)", many=True),
-        query("member_status", "pending, accepted (default), rejected or all"),
-        query("visibility", "public, private, shared, community or all"),
+        query("marker", "Id of the last image of the previous page", refuses_empty=True),
+        query("sort", "key[:asc|desc],... (not with sort_key/sort_dir)", refuses_empty=True),
+        query("sort_key", "Sort key (repeatable)", many=True, refuses_empty=True),
+        query("sort_dir", "asc or desc (repeatable)", many=True, refuses_empty=True),
+        query("member_status", "pending, accepted (default), rejected or all", refuses_empty=True),
+        query("visibility", "public, private, shared, community or all", refuses_empty=True),
     ]
     image_filters = [
-        query(name, _FILTER_HELP.get(type(f), "Exact match"), many=isinstance(f, filters.TagFilter))
+        query(
+            name,
+            _FILTER_HELP.get(type(f), "Exact match"),
+            many=isinstance(f, filters.TagFilter),
+            refuses_empty=_refuses_empty(f),
+        )
         for name, f in filters.ImageFilterSet.base_filters.items()
     ]
     return control + image_filters

@@ -334,14 +334,14 @@ def parse_limit(raw: str | None, *, default: int | None, maximum: int) -> int | 
 
 
 def parse_sort_dir(raw: str | None) -> str:
-    value = raw or "desc"
+    value = "desc" if raw is None else raw
     if value not in ("asc", "desc"):
         raise BadRequest(f"Invalid sort direction: {value}")
     return value
 
 
 def parse_sort_key(raw: str | None, allowed: tuple, default: str) -> str:
-    value = raw or default
+    value = default if raw is None else raw
     if value not in allowed:
         # Glance answers 500 to an unknown column (docs/glance-differences.md#metadef-malformed-input).
         raise BadRequest(f"Invalid sort key: {value}. Use one of {', '.join(allowed)}.")

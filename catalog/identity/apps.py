@@ -7,4 +7,7 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity"
 
     def ready(self):
-        from catalog.identity import checks  # noqa: F401  (registers the deployment checks)
+        from catalog.identity import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            services,  # noqa: F401  (connects the revocation receivers)
+        )

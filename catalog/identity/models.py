@@ -54,7 +54,9 @@ class Token(models.Model):
     """A project-scoped API token. Only a hash of the secret is stored.
 
     The roles are not copied into the token: they are read from the memberships at each
-    request, so removing a user or a role assignment takes effect at once.
+    request. Revocation deletes the row (``identity/services.py``): a password change, a user
+    or project disable and a role removal revoke the tokens they concern for good, and a
+    token rescoped from another (``parent``) goes with it.
     """
 
     key_hash = models.CharField(max_length=64, unique=True)
@@ -68,6 +70,10 @@ class Token(models.Model):
     # Keystone's "methods" of the token body: how the holder proved who they are
     # ("password", "token"), comma-separated; empty for tokens issued by an administrator.
     methods = models.CharField(max_length=64, blank=True, default="")
+    # The token this one was rescoped from (Keystone's "token" method): revoked with it.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
 
     class Meta:
         ordering = ["-created_at"]

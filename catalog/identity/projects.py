@@ -3,6 +3,7 @@ mode records the projects it sees here too (``external.record_project``)."""
 
 from django.core.exceptions import ValidationError
 
+from catalog import ids
 from catalog.exceptions import BadRequest
 from catalog.identity.models import Project
 
@@ -16,6 +17,10 @@ def ensure_project(name: str, *, project_id: str | None = None, description: str
     project = Project.objects.filter(name=name).first()
     if project is not None:
         return project, False
+    if project_id and not ids.is_project_id(project_id):
+        raise BadRequest(
+            f"Invalid project id {project_id!r}: use 1 to 64 ASCII letters, digits, - or _."
+        )
     project = Project(
         name=name, description=description, **({"id": project_id} if project_id else {}), **extra
     )
@@ -32,10 +37,11 @@ def projects_of_user(user) -> list[Project]:
     return list(Project.objects.filter(memberships__user=user, enabled=True).distinct())
 
 
-def find_project(project_id: str) -> Project | None:
-    if "\x00" in project_id:  # no id holds NUL, and PostgreSQL refuses it in a query
+def find_project(project_id) -> Project | None:
+    """The project with this id; None when there is none or the text cannot be an id."""
+    if not ids.is_project_id(project_id):
         return None
-    return Project.objects.filter(pk=project_id[:64]).first()
+    return Project.objects.filter(pk=project_id).first()
 
 
 def list_projects(name: str | None = None):

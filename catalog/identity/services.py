@@ -8,11 +8,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
 from django.utils import timezone
 
+from catalog import ids
 from catalog.context import RequestContext, expand_roles
 from catalog.exceptions import BadRequest, Unauthorized
-from catalog.identity import external
+from catalog.identity import external, projects, throttling
 from catalog.identity.models import Membership, Project, Token
 from catalog.identity.projects import DEFAULT_DOMAIN
 
@@ -37,12 +40,14 @@ def issue_token(
     *,
     methods: tuple[str, ...] = (),
     expires_at=None,
+    parent: Token | None = None,
     error=BadRequest,
 ) -> tuple[str, Token]:
     """Create a token for ``user`` scoped to ``project``; returns the secret (shown once).
 
-    ``expires_at`` caps the lifetime (a rescoped token never outlives the one it came from);
-    ``error`` is the exception raised when the user may not have such a token.
+    ``expires_at`` caps the lifetime (a rescoped token never outlives the one it came from,
+    its ``parent``, and is revoked with it); ``error`` is the exception raised when the user
+    may not have such a token.
     """
     if not user.is_active:
         raise error(f"User {user.username} is disabled.")
@@ -64,6 +69,7 @@ def issue_token(
         expires_at=min(expiry, expires_at) if expires_at else expiry,
         description=description,
         methods=",".join(methods),
+        parent=parent,
     )
     return raw, token
 
@@ -181,18 +187,19 @@ def session_context(request, user) -> RequestContext | None:
 # --- Keystone v3 authentication (POST /identity/v3/auth/tokens) ---------------------------
 
 
-def authenticate(auth: dict) -> tuple[str, Token]:
+def authenticate(auth: dict, address: str = "") -> tuple[str, Token]:
     """Issue a token for a Keystone v3 ``auth`` object (already checked against the schema).
 
     Supports the ``password`` method (user by id, or by name and domain) and the ``token``
     method (rescoping: same user, new project, never a longer life). Bad credentials and
-    scopes the user may not have are ``Unauthorized``, as in Keystone.
+    scopes the user may not have are ``Unauthorized``, as in Keystone. Wrong passwords from
+    the client ``address`` are counted (``throttling``): past the limits, ``TooManyRequests``.
     """
     identity_ref = auth["identity"]
     methods = tuple(identity_ref["methods"])
     parent = None
     if methods == ("password",):
-        user = _password_user(identity_ref["password"]["user"])
+        user = _password_user(identity_ref["password"]["user"], address)
     elif methods == ("token",):
         parent = find_token(identity_ref["token"]["id"])
         if parent is None:
@@ -208,6 +215,7 @@ def authenticate(auth: dict) -> tuple[str, Token]:
         project,
         methods=methods,
         expires_at=parent.expires_at if parent else None,
+        parent=parent,
         error=Unauthorized,
     )
 
@@ -223,18 +231,23 @@ def _check_domain(ref: dict | None, what: str) -> None:
         raise Unauthorized(f"Could not find domain {ref.get('id') or ref.get('name')!r}.")
 
 
-def _password_user(ref: dict):
+def _password_user(ref: dict, address: str):
     User = get_user_model()
     if "id" in ref:
-        user = User.objects.filter(pk=ref["id"]).first() if str(ref["id"]).isdigit() else None
+        user = User.objects.filter(pk=ref["id"]).first() if ids.is_user_id(ref["id"]) else None
     else:
         _check_domain(ref.get("domain"), "user")
         user = User.objects.filter(username=ref["name"]).first()
+    # One account, whether named by id or by name; unknown ones count under what was given.
+    account = user.get_username() if user else ref.get("name") or f"id:{ref['id']}"
+    attempt = throttling.guard(account, address)
     if user is None:
         # Hash anyway, so that timing does not tell unknown users from wrong passwords.
         User().set_password(ref["password"])
     if user is None or not user.check_password(ref["password"]) or not user.is_active:
+        attempt.failed()
         raise Unauthorized("Invalid username or password.")
+    attempt.succeeded()
     return user
 
 
@@ -249,7 +262,7 @@ def _scope_project(scope: dict | None, user, parent: Token | None) -> Project:
         raise Unauthorized("Only project-scoped tokens are supported (scope.project).")
     ref = scope["project"]
     if "id" in ref:
-        project = Project.objects.filter(pk=ref["id"]).first()
+        project = projects.find_project(ref["id"])
     else:
         _check_domain(ref.get("domain"), "project")
         project = Project.objects.filter(name=ref["name"]).first()
@@ -258,5 +271,71 @@ def _scope_project(scope: dict | None, user, parent: Token | None) -> Project:
     return project
 
 
+# --- Revocation ---------------------------------------------------------------------------
+# Revoking deletes the token rows, so checking a token stays one indexed query however many
+# were revoked. Keystone revokes a user's tokens when the password changes or the user is
+# disabled, a project's when it is disabled, and a user's tokens in a project when a role
+# assignment there goes; a re-granted role or a re-enabled account then needs a new token.
+# The receivers below catch every writer (services, the admin, management commands); bulk
+# QuerySet.update() bypasses model signals, so identity code never disables that way.
+
+
 def revoke(token: Token) -> None:
+    """Revoke ``token`` and every token rescoped from it (the ``parent`` cascade)."""
     token.delete()
+
+
+def revoke_tokens(**filters) -> int:
+    """Revoke the tokens matching ``filters`` (with their rescoped children); how many."""
+    deleted, _ = Token.objects.filter(**filters).delete()
+    return deleted
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL)
+def _note_user_credentials_change(sender, instance, update_fields=None, **kwargs):
+    if instance.pk is None or (
+        update_fields is not None and not {"password", "is_active"} & set(update_fields)
+    ):
+        return
+    before = sender.objects.filter(pk=instance.pk).values("password", "is_active").first()
+    instance._revoke_tokens = before is not None and (
+        before["password"] != instance.password or (before["is_active"] and not instance.is_active)
+    )
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def _revoke_after_credentials_change(sender, instance, **kwargs):
+    if getattr(instance, "_revoke_tokens", False):
+        instance._revoke_tokens = False
+        revoke_tokens(user=instance)
+
+
+@receiver(pre_save, sender=Project)
+def _note_project_disable(sender, instance, **kwargs):
+    was_enabled = sender.objects.filter(pk=instance.pk, enabled=True).exists()
+    instance._revoke_tokens = was_enabled and not instance.enabled
+
+
+@receiver(post_save, sender=Project)
+def _revoke_after_project_disable(sender, instance, **kwargs):
+    if getattr(instance, "_revoke_tokens", False):
+        instance._revoke_tokens = False
+        revoke_tokens(project=instance)
+
+
+@receiver(pre_save, sender=Membership)
+def _revoke_before_role_change(sender, instance, **kwargs):
+    if instance.pk is not None:
+        before = sender.objects.filter(pk=instance.pk).values("user_id", "project_id", "role")
+        old = before.first()
+        if old and (old["user_id"], old["project_id"], old["role"]) != (
+            instance.user_id,
+            instance.project_id,
+            instance.role,
+        ):
+            revoke_tokens(user_id=old["user_id"], project_id=old["project_id"])
+
+
+@receiver(post_delete, sender=Membership)
+def _revoke_after_role_removal(sender, instance, **kwargs):
+    revoke_tokens(user_id=instance.user_id, project_id=instance.project_id)

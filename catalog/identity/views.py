@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from catalog.context import expand_roles
 from catalog.exceptions import BadRequest, CatalogError, Forbidden, NotFound, Unauthorized
-from catalog.http import json_body, public_base_url
+from catalog.http import client_address, json_body, public_base_url
 from catalog.identity import projects as project_records
 from catalog.identity import services, wire
 
@@ -46,7 +46,7 @@ class IdentityView(View):
             challenge = {"WWW-Authenticate": f'Keystone uri="{identity_url(request)}"'}
             return keystone_error(401, exc.message, challenge)
         except CatalogError as exc:
-            return keystone_error(exc.status_code, exc.message)
+            return keystone_error(exc.status_code, exc.message, exc.headers)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         allowed = ", ".join(m.upper() for m in self._allowed_methods())
@@ -86,7 +86,7 @@ class TokensView(IdentityView):
         problem = wire.auth_request_problem(body)
         if problem:
             raise BadRequest(problem)
-        raw, token = services.authenticate(body["auth"])
+        raw, token = services.authenticate(body["auth"], client_address(request))
         response = self._token_response(request, token, status=201)
         response["X-Subject-Token"] = raw
         return response
@@ -109,16 +109,18 @@ class TokensView(IdentityView):
 
     def _subject_token(self, request):
         """The token named by ``X-Subject-Token``, if the caller may see it: an admin may
-        see any token, a user their own (Keystone's admin_or_token_subject)."""
+        see any token, a user their own (Keystone's admin_or_token_subject). Another user's
+        token is a 404 like an unknown one, so that the answer tells no one which secrets
+        exist (Keystone's 403 there is an existence oracle)."""
         caller_token, caller_roles = caller_of(request)
         subject_raw = request.headers.get("X-Subject-Token", "").strip()
         if not subject_raw:
             raise BadRequest("The X-Subject-Token header is required.")
         subject = services.token_with_roles(subject_raw)
-        if subject is None:
+        if subject is None or (
+            "admin" not in caller_roles and caller_token.user_id != subject[0].user_id
+        ):
             raise NotFound("Could not find token (it is unknown, expired or revoked).")
-        if "admin" not in caller_roles and caller_token.user_id != subject[0].user_id:
-            raise Forbidden("You are not authorized to validate or revoke this token.")
         return subject[0]
 
     def _token_response(self, request, token, status: int) -> JsonResponse:

@@ -209,6 +209,7 @@ _TITLES = {
     405: "Method Not Allowed",
     413: "Request Entity Too Large",
     415: "Unsupported Media Type",
+    429: "Too Many Requests",
     503: "Service Unavailable",
 }
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
-from catalog import policy
+from catalog import ids, policy
 from catalog.context import RequestContext
 from catalog.domain import listing
 from catalog.exceptions import BadRequest, NotFound
@@ -38,9 +38,9 @@ def images_with_details() -> QuerySet:
 
 
 def is_lookup_id(value) -> bool:
-    """Could ``value`` be a stored id? Longer text, or text with NUL (which PostgreSQL refuses
-    in a query: a 500), can only find nothing."""
-    return isinstance(value, str) and len(value) <= 36 and "\x00" not in value
+    """Could ``value`` be a stored image or task id (a UUID)? Anything else, NUL (which
+    PostgreSQL refuses in a query: a 500) and Unicode digits included, finds nothing."""
+    return ids.is_uuid(value)
 
 
 def lock_live_image(image_id: str) -> Image | None:

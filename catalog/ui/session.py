@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 
 from catalog.data import sealed
-from catalog.identity import external, projects
+from catalog.identity import external, projects, throttling
 from catalog.identity import services as identity
 from catalog.identity.models import Project
 
@@ -78,8 +78,11 @@ class LoginForm(AuthenticationForm):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if username is not None and password:
+            attempt = throttling.guard_login_form(self.request, username)
             self.user_cache = authenticate_login(self.request, username, password)
             if self.user_cache is None:
+                attempt.failed()
                 raise self.get_invalid_login_error()
+            attempt.succeeded()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data

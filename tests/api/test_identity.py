@@ -229,7 +229,8 @@ def test_validate_own_token_and_head(anonymous, alice, project_a):
 
 def test_admin_validates_others_and_users_do_not(anonymous, admin, alice, bob):
     assert_status(validate(admin.token, alice.token), 200)
-    keystone_error(validate(bob.token, alice.token), 403)
+    # Another user's token is the same 404 as an unknown one (issue 15, finding 5).
+    keystone_error(validate(bob.token, alice.token), 404)
     keystone_error(validate("not-a-token", alice.token), 401)
     keystone_error(ApiClient(None, None, "x").request("GET", TOKENS), 401)
     keystone_error(validate(admin.token, "not-a-token"), 404)
