@@ -137,6 +137,18 @@ def conversion_tools(app_configs, **kwargs):
 
 
 @register()
+def removed_settings(app_configs, **kwargs):
+    return [
+        Warning(
+            f"{name} is set but no longer read.",
+            hint=f"Use {replacement} (see README.md's settings table).",
+            id="catalog.W030",
+        )
+        for name, replacement in settings.CATALOG_REMOVED_SETTINGS.items()
+    ]
+
+
+@register()
 def import_methods(app_configs, **kwargs):
     """CATALOG_ENABLED_IMPORT_METHODS must name methods of the table: another name would be
     advertised by /v2/info/import and refused by the import itself."""

@@ -149,8 +149,10 @@ class Task(models.Model):
     """A background job on an image (Glance's task): today, an interoperable import.
 
     The row is the durable record the API shows (``/v2/tasks``, ``/v2/images/{id}/tasks``);
-    the queue (django-tasks) only carries its id, so a lost queue entry can be re-enqueued
-    and a worker that died is detected by its stale ``updated_at`` heartbeat.
+    the queue (django-tasks) only carries its id, so the task can be queued again. While a
+    worker runs it, the task's ``Lease`` says the worker is alive; ``updated_at`` and
+    ``message`` show its progress. ``attempts`` counts the runs (a run that finds another
+    number on its task was superseded and stops).
     """
 
     class Status(models.TextChoices):
@@ -183,6 +185,47 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.id} ({self.status})"
+
+
+class Lease(models.Model):
+    """An in-flight data write (an upload, a stage, an import task), and the proof that its
+    process still works on it: the holder renews ``expires_at`` on a timer for as long as it
+    works, whether bytes flow or not (conversion, the final sync, an S3 completion).
+
+    A lease past ``expires_at`` belongs to a process that died (or stopped renewing): the
+    recovery sweep (``catalog.services.recovery``) claims it by deleting the row and puts the
+    write's image and task back where a retry can use them. The row is deleted in the same
+    transaction as the write's end, so a live row always means "unfinished".
+
+    A ``worker`` lease is a running ``run_worker`` process (its ``holder`` is the worker id the
+    queue's rows record): when it expires, the jobs that worker had claimed go back to the
+    queue (``catalog.worker``).
+    """
+
+    UPLOAD = "upload"
+    STAGE = "stage"
+    IMPORT = "import"
+    WORKER = "worker"
+    KINDS = [(UPLOAD, "upload"), (STAGE, "stage"), (IMPORT, "import"), (WORKER, "worker")]
+    WRITES = [UPLOAD, STAGE, IMPORT]
+
+    kind = models.CharField(max_length=20, choices=KINDS)
+    image_id = models.CharField(max_length=36, blank=True, default="", db_index=True)
+    # The store the write goes to (uploads, stages), or the task it carries out (imports).
+    store = models.CharField(max_length=255, blank=True, default="")
+    task_id = models.CharField(max_length=36, blank=True, default="", db_index=True)
+    # host:pid/thread of the process that holds it, for operators.
+    holder = models.CharField(max_length=255)
+    acquired_at = models.DateTimeField(default=timezone.now)
+    renewed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["expires_at"], name="lease_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} lease on {self.image_id} held by {self.holder}"
 
 
 class ProjectQuota(models.Model):

@@ -475,6 +475,18 @@ CATALOG_DATA_CHUNK_SIZE = env_int("CATALOG_DATA_CHUNK_SIZE", 4 * 1024 * 1024, mi
 # disk_format is refused (415). The safety checks (backing files, VMDK extents, ...) are
 # enforced whatever this says.
 CATALOG_REQUIRE_IMAGE_FORMAT_MATCH = env_bool("CATALOG_REQUIRE_IMAGE_FORMAT_MATCH", True)
+# Every data write in flight (upload, stage, import) holds a lease in the database, renewed
+# every third of this many seconds while its process works on it. A lease not renewed for this
+# long belongs to a dead process: the recovery sweep puts its image back to queued (or the
+# import back in the queue). A killed write is recovered within this plus one
+# CATALOG_RECOVERY_INTERVAL. (Replaces CATALOG_IMPORT_STALE_AFTER.)
+CATALOG_LEASE_TIMEOUT = env_int("CATALOG_LEASE_TIMEOUT", 60, minimum=2)
+# Settings that are no longer read, still set in the environment (a system check warns).
+CATALOG_REMOVED_SETTINGS = {
+    name: replacement
+    for name, replacement in {"CATALOG_IMPORT_STALE_AFTER": "CATALOG_LEASE_TIMEOUT"}.items()
+    if name in os.environ
+}
 
 # --- 12. Import --------------------------------------------------------------------------
 
@@ -495,6 +507,12 @@ CATALOG_IMPORT_ALLOWED_PORTS = env_ports("CATALOG_IMPORT_ALLOWED_PORTS", [80, 44
 CATALOG_IMPORT_DISALLOWED_PORTS = env_ports("CATALOG_IMPORT_DISALLOWED_PORTS", [])
 CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS = env_bool("CATALOG_IMPORT_ALLOW_PRIVATE_NETWORKS", False)
 CATALOG_IMPORT_TIMEOUT = env_int("CATALOG_IMPORT_TIMEOUT", 30, minimum=1)
+# A download (web-download, glance-download) fails past this many seconds, or when its origin
+# sent less than CATALOG_IMPORT_MIN_RATE bytes a second over the last
+# CATALOG_IMPORT_RATE_WINDOW seconds (0: no minimum): a dripping origin fails its own import.
+CATALOG_IMPORT_DEADLINE = env_int("CATALOG_IMPORT_DEADLINE", 3600, minimum=1)
+CATALOG_IMPORT_MIN_RATE = env_int("CATALOG_IMPORT_MIN_RATE", 65536, minimum=0)
+CATALOG_IMPORT_RATE_WINDOW = env_int("CATALOG_IMPORT_RATE_WINDOW", 60, minimum=1)
 
 # Convert imported images to this disk format with qemu-img (Glance's image_conversion plugin,
 # output_format): raw, qcow2 or vmdk; empty (the default) converts nothing.
@@ -502,10 +520,12 @@ CATALOG_IMPORT_CONVERT_TO = env_str("CATALOG_IMPORT_CONVERT_TO", "")
 if CATALOG_IMPORT_CONVERT_TO not in ("", "raw", "qcow2", "vmdk"):
     raise ImproperlyConfigured("CATALOG_IMPORT_CONVERT_TO must be raw, qcow2, vmdk or empty.")
 
-# An import task whose worker sent no heartbeat for this long is restarted (or failed once it
-# has had CATALOG_IMPORT_MAX_ATTEMPTS attempts) when a worker starts.
-CATALOG_IMPORT_STALE_AFTER = env_int("CATALOG_IMPORT_STALE_AFTER", 300, minimum=1)
+# An import whose worker died (its lease expired, see CATALOG_LEASE_TIMEOUT) is queued again,
+# or failed cleanly once it has had this many attempts.
 CATALOG_IMPORT_MAX_ATTEMPTS = env_int("CATALOG_IMPORT_MAX_ATTEMPTS", 3, minimum=1)
+# At most this many imports of one project run at once, over every worker: one project's
+# backlog cannot occupy the queue.
+CATALOG_IMPORT_PER_PROJECT = env_int("CATALOG_IMPORT_PER_PROJECT", 2, minimum=1)
 
 # glance-download (opt-in through CATALOG_ENABLED_IMPORT_METHODS): the image endpoints of other
 # regions when Vitrine is its own identity service, {"RegionTwo": "https://images.two:8000"}
@@ -530,6 +550,14 @@ if CATALOG_TASKS_BACKEND.startswith("django_tasks_rq."):
     RQ_QUEUES = {"default": {"URL": env_str("CATALOG_REDIS_URL", "redis://127.0.0.1:6379/0")}}
 # Glance's task_time_to_live: hours a finished task stays listed.
 CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
+# Seconds between two recovery sweeps of every worker (dead uploads, stages and imports:
+# catalog.services.recovery; `manage.py recover` runs one from cron).
+CATALOG_RECOVERY_INTERVAL = env_int("CATALOG_RECOVERY_INTERVAL", 15, minimum=1)
+# Threads of one `manage.py run_worker` taking jobs (imports run concurrently).
+CATALOG_WORKER_CONCURRENCY = env_int("CATALOG_WORKER_CONCURRENCY", 4, minimum=1)
+# Seconds a stopping worker (SIGTERM) lets its running jobs finish before it hands them back
+# to the queue and exits.
+CATALOG_WORKER_SHUTDOWN_GRACE = env_int("CATALOG_WORKER_SHUTDOWN_GRACE", 30, minimum=0)
 
 # --- 14. Logging -------------------------------------------------------------------------
 

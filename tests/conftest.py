@@ -43,6 +43,8 @@ GROUPS = {
     "browser": "browser",  # Chromium against a live server and an import worker
     "e2e": "slow",  # the OpenStack clients against live servers
     "imports/test_worker_restart.py": "slow",  # live server, workers killed and restarted
+    "imports/test_worker_runtime.py": "slow",  # live server, workers signalled
+    "test_crash_recovery.py": "slow",  # gunicorn and workers killed mid-write
     "imports/test_glance_download.py": "slow",  # two live regions
     "api/test_external_keystone.py": "slow",  # a live stand-in Keystone
     "ui/test_keystone_login.py": "slow",  # a live stand-in Keystone

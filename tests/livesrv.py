@@ -7,12 +7,17 @@ of its own under ``workdir``, so the process under test is measured alone.
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -204,6 +209,44 @@ class LiveServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+# --- A database of its own on PostgreSQL ------------------------------------------------------
+
+
+def live_database_env(name: str) -> dict:
+    """When the suite runs on PostgreSQL, a fresh database for a live server on the same
+    PostgreSQL server (``{"DATABASE_URL": ...}``); on SQLite nothing (the live server's own
+    file). ``drop_live_database`` removes it."""
+    if connection.vendor != "postgresql":
+        return {}
+    params = connection.settings_dict
+    dbname = re.sub(r"[^a-z0-9_]", "_", f"{params['NAME']}_live_{name}".lower())[:63]
+    with _admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
+        admin.execute(f'CREATE DATABASE "{dbname}"')
+    auth = params["USER"] + (f":{quote(params['PASSWORD'])}" if params.get("PASSWORD") else "")
+    host = f"{params.get('HOST') or '127.0.0.1'}:{params.get('PORT') or 5432}"
+    return {"DATABASE_URL": f"postgres://{auth}@{host}/{dbname}"}
+
+
+def drop_live_database(env: dict) -> None:
+    url = env.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        with _admin_connection() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def _admin_connection():
+    params = connection.settings_dict
+    return psycopg.connect(
+        host=params.get("HOST") or "127.0.0.1",
+        port=params.get("PORT") or 5432,
+        user=params["USER"],
+        password=params.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    )
 
 
 # --- A source for web-download ----------------------------------------------------------------

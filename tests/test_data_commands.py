@@ -7,7 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.data import stores
-from catalog.models import Image, ImageLocation
+from catalog.models import Image, ImageLocation, Lease
+from catalog.services import leases
 from tests.api.test_image_data import upload
 from tests.conftest import assert_status
 
@@ -48,6 +49,7 @@ def test_scrub_finds_orphans_but_spares_uploads_in_progress(alice, image_store_d
     (image_store_dir / "0123-orphan").write_bytes(b"lost")
     saving = alice.create_image(disk_format="raw", container_format="bare")
     Image.objects.filter(pk=saving["id"]).update(status="saving")
+    leases.acquire(Lease.UPLOAD, saving["id"])  # a live upload's, renewed by its process
     (image_store_dir / saving["id"]).write_bytes(b"being committed")
     temp = image_store_dir / ".tmp-x-123"
     temp.write_bytes(b"dead upload")

@@ -4,12 +4,15 @@ Every URL (the first and each redirect target) passes ``urlsafety.check_url``; t
 goes to the addresses that check resolved (never to a fresh DNS answer), TLS is verified
 against the URL's host name, the body is read in chunks and cut off at the size cap, and a
 body shorter than its Content-Length is an error rather than a silently truncated image.
+``RateGuard`` bounds how long a download may take and how slowly its origin may send.
 """
 
 import http.client
 import socket
 import ssl
-from collections.abc import Iterator
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from catalog.data import urlsafety
@@ -66,6 +69,52 @@ class PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+class TooSlow(FetchError):
+    """The origin sends too slowly (under the minimum rate), or past the deadline."""
+
+
+class RateGuard:
+    """Fails a download that outlives ``deadline`` seconds, or that, once ``window`` seconds
+    have passed, received less than ``min_rate`` bytes a second over the last ``window``
+    seconds: an origin that drips fails its own import instead of holding a worker for
+    hours."""
+
+    def __init__(
+        self, url: str, *, deadline: float, min_rate: int, window: float, clock=time.monotonic
+    ):
+        self.url, self.deadline, self.min_rate, self.window = url, deadline, min_rate, window
+        self.clock = clock
+        self.start = clock()
+        self.total = 0
+        self.samples: deque[tuple[float, int]] = deque([(self.start, 0)])
+
+    def check(self, received: int) -> None:
+        now = self.clock()
+        self.total += received
+        elapsed = now - self.start
+        if elapsed > self.deadline:
+            raise TooSlow(
+                f"The download of {shown(self.url)} did not finish within {self.deadline:g} s "
+                f"({self.total} bytes received)."
+            )
+        self.samples.append((now, self.total))
+        # Keep the newest sample at or before the window's start, and those after it.
+        while len(self.samples) > 1 and self.samples[1][0] <= now - self.window:
+            self.samples.popleft()
+        if elapsed >= self.window and self.min_rate:
+            sent = self.total - self.samples[0][1]
+            if sent < self.min_rate * self.window:
+                raise TooSlow(
+                    f"{shown(self.url)} sent {sent} bytes in the last {self.window:g} s, under "
+                    f"the minimum of {self.min_rate} bytes/s."
+                )
+
+    def wrap(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self.check(len(chunk))
+            yield chunk
+
+
 class Download:
     """An open HTTP response whose body is read with ``chunks()``."""
 
@@ -92,7 +141,9 @@ class Download:
         try:
             while True:
                 try:
-                    chunk = self.response.read(size)
+                    # read1: what has arrived (at most ``size``), so that a slow origin's
+                    # bytes reach the rate guard as they come.
+                    chunk = self.response.read1(size)
                 except (OSError, http.client.HTTPException) as exc:
                     raise FetchError(
                         f"Reading {shown(self.url)} failed after {received} bytes: {exc}"

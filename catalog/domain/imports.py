@@ -13,17 +13,11 @@ import enum
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 from catalog.choices import ImageStatus
 from catalog.exceptions import BadRequest, Conflict, NotFound
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
-
-# A lock held by a task that stopped moving is stale and may be taken over (Glance: 60
-# minutes without an update, 120 for a task still pending).
-STALE_AFTER = {"pending": timedelta(minutes=120)}
-STALE_DEFAULT = timedelta(minutes=60)
 
 
 class DataSource(enum.Enum):
@@ -247,13 +241,11 @@ def target_stores(
     return targets
 
 
-def lock_is_stale(task_status: str | None, task_updated_at: datetime | None, now: datetime) -> bool:
-    """May a new import take over the lock held by this task? (Step 8.)"""
-    if task_status is None or task_updated_at is None:
-        return True  # the task is gone
-    if task_status not in ("pending", "processing", "success", "failure"):
-        return True
-    return now - task_updated_at >= STALE_AFTER.get(task_status, STALE_DEFAULT)
+def lock_is_held(task_status: str | None) -> bool:
+    """Does the task named by an image's import lock still hold it? (Step 8.) Only while it is
+    queued or running; a dead worker's task stops being so within a lease timeout and a
+    recovery sweep (it is requeued, or failed): docs/glance-differences.md#interrupted-writes."""
+    return task_status in ("pending", "processing")
 
 
 def method_not_available(method: str) -> NotFound:

@@ -88,6 +88,19 @@ def tasks_of_image(ctx: RequestContext, image_id: str) -> QuerySet:
     return tasks if ctx.is_admin else tasks.filter(owner=ctx.project_id)
 
 
+def task_owner(task_id: str) -> str | None:
+    """The project a task works for (the worker's per-project limit)."""
+    return Task.objects.filter(pk=task_id).values_list("owner", flat=True).first()
+
+
+def task_started(task_id: str) -> bool:
+    return not Task.objects.filter(pk=task_id, status=Task.Status.PENDING).exists()
+
+
+def running_imports(owner: str) -> int:
+    return Task.objects.filter(owner=owner, status=Task.Status.PROCESSING).count()
+
+
 def get_task(task_id: str) -> Task:
     """One task (``GET /v2/tasks/{id}``, admins); 404 when there is none."""
     task = Task.objects.filter(pk=task_id).first() if is_lookup_id(task_id) else None

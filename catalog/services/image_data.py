@@ -28,9 +28,9 @@ from catalog.exceptions import (
     InvalidTransition,
     ServiceUnavailable,
 )
-from catalog.models import Image, ImageLocation
+from catalog.models import Image, ImageLocation, Lease
 from catalog.reads import queries
-from catalog.services import quotas
+from catalog.services import leases, quotas
 from catalog.services.images import lock_image_for, transition
 
 logger = logging.getLogger(__name__)
@@ -51,10 +51,13 @@ def choose_store(store_id: str | None) -> stores.Store:
     return store
 
 
-def _start_saving(ctx: RequestContext, image_id: str, declared_size: int | None):
-    """Lock the image, check the quotas a new write needs, and move it to saving.
+def _start_saving(
+    ctx: RequestContext, image_id: str, declared_size: int | None, store: stores.Store
+):
+    """Lock the image, check the quotas a new write needs, move it to saving and take the
+    write's lease.
 
-    Returns the image and the bytes the write may use (None: unlimited).
+    Returns the image, the bytes the write may use (None: unlimited) and the lease.
     """
     with transaction.atomic():
         image = lock_image_for(
@@ -71,13 +74,17 @@ def _start_saving(ctx: RequestContext, image_id: str, declared_size: int | None)
         budget = quotas.check_data_write_start(
             image.owner, image.pk, target=quotas.STORE, declared_size=declared_size
         )
-        return transition(image, ImageStatus.SAVING), budget
+        lease = leases.acquire(Lease.UPLOAD, image.pk, store=store.id)
+        return transition(image, ImageStatus.SAVING), budget, lease
 
 
-def _restore_queued(image: Image, writing_status: str = ImageStatus.SAVING) -> None:
-    """Put a failed write's image back to queued (clearing size and hashes)."""
+def _restore_queued(image: Image, lease: Lease, writing_status: str = ImageStatus.SAVING) -> None:
+    """Put a failed write's image back to queued (clearing size and hashes) and give its
+    lease up. A lease already taken over means the recovery sweep did it."""
     try:
         with transaction.atomic():
+            if not leases.release(lease):
+                return
             fresh = queries.lock_live_image(image.pk)
             if fresh is not None and fresh.status == writing_status:
                 transition(fresh, ImageStatus.QUEUED)
@@ -156,34 +163,39 @@ def upload_data(
 ) -> Image:
     """Store the data of a queued image and make it active (``PUT /v2/images/{id}/file``)."""
     store = choose_store(store_id)
-    image, budget = _start_saving(ctx, image_id, declared_size)
-    writer = None
-    try:
-        writer = store.begin(image.pk)
-        received = receive_into(image, chunks, declared_size, budget, writer)
-        # Committed before the transaction below: an S3 commit is network work, and that
-        # transaction holds the locks that serialise the project's quota checks. Until its
-        # location is recorded the blob belongs to a saving image, which scrub_images spares.
-        blob = writer.commit()
-    except BaseException as exc:
-        if writer is not None:
-            writer.abort()
-        _restore_queued(image)
-        if isinstance(exc, stores.StoreError):
-            # A store failure, at any step (a full disk at the final fsync too), is Glance's 503.
-            logger.error("Upload of image %s to store %s failed: %s", image.pk, store.id, exc)
-            raise ServiceUnavailable("The image store failed to save the data.") from exc
-        raise
-    return _activate(image, store, blob, received)
+    image, budget, lease = _start_saving(ctx, image_id, declared_size, store)
+    with leases.hold(lease) as held:
+        writer = None
+        try:
+            writer = store.begin(image.pk)
+            received = receive_into(image, held.guard(chunks), declared_size, budget, writer)
+            # Committed before the transaction below: an S3 commit is network work, and that
+            # transaction holds the locks that serialise the project's quota checks. Until
+            # its location is recorded the blob belongs to a saving image, which
+            # scrub_images spares (and the lease, renewed meanwhile, says it is alive).
+            blob = writer.commit()
+        except BaseException as exc:
+            if writer is not None:
+                writer.abort()
+            _restore_queued(image, lease)
+            if isinstance(exc, stores.StoreError):
+                # A store failure, at any step (a full disk at the final fsync too), is
+                # Glance's 503.
+                logger.error("Upload of image %s to store %s failed: %s", image.pk, store.id, exc)
+                raise ServiceUnavailable("The image store failed to save the data.") from exc
+            raise
+        return _activate(image, store, blob, received, lease)
 
 
-def _activate(image: Image, store: stores.Store, blob, received: _Received) -> Image:
+def _activate(image: Image, store: stores.Store, blob, received: _Received, lease: Lease) -> Image:
     """Record the upload in one short transaction: re-check the quotas under the project
     lock (Glance re-checks after the write too: concurrent uploads of one owner may each have
     passed the first check), make the image active and record the location. A refusal
     discards the blob."""
     try:
         with transaction.atomic():
+            if not leases.release(lease):
+                raise leases.LeaseLost()
             fresh = queries.lock_live_image(image.pk)
             if fresh is None or fresh.status != ImageStatus.SAVING:
                 raise InvalidTransition("The image left the saving status during the upload.")
@@ -194,10 +206,13 @@ def _activate(image: Image, store: stores.Store, blob, received: _Received) -> I
             )
             return fresh
     except BaseException as exc:
+        if isinstance(exc, leases.LeaseLost):
+            raise  # the blob is the recovery sweep's, and a retry may own its key by now
         discard_blob(store, blob.url)
         if isinstance(exc, InvalidTransition):
+            leases.release(lease)
             raise _gone(image) from None
-        _restore_queued(image)
+        _restore_queued(image, lease)
         raise
 
 
@@ -236,12 +251,21 @@ def stage_data(
             image.owner, image.pk, target=quotas.STAGING, declared_size=declared_size
         )
         image = transition(image, ImageStatus.UPLOADING)
+        lease = leases.acquire(Lease.STAGE, image.pk, store=staging.STAGING_STORE_ID)
+    with leases.hold(lease) as held:
+        return _stage(image, held, chunks, declared_size, budget)
+
+
+def _stage(image: Image, held: leases.Held, chunks, declared_size, budget) -> Image:
     store = staging.staging_store()
+    lease = held.lease
     writer = None
     try:
         writer = store.begin(image.pk)
-        received = receive_into(image, chunks, declared_size, budget, writer)
+        received = receive_into(image, held.guard(chunks), declared_size, budget, writer)
         with transaction.atomic():
+            if not leases.release(lease):
+                raise leases.LeaseLost()
             fresh = queries.lock_live_image(image.pk)
             if fresh is None or fresh.status != ImageStatus.UPLOADING:
                 raise InvalidTransition("The image left the uploading status while staging.")
@@ -254,10 +278,13 @@ def stage_data(
     except BaseException as exc:
         if writer is not None:
             writer.abort()
+        if isinstance(exc, leases.LeaseLost):
+            raise  # the recovery sweep cleaned up; a retry may be staging by now
         staging.discard(image.pk)
         if isinstance(exc, InvalidTransition):
+            leases.release(lease)
             raise _gone(image) from None
-        _restore_queued(image, ImageStatus.UPLOADING)
+        _restore_queued(image, lease, ImageStatus.UPLOADING)
         if isinstance(exc, stores.StoreError):
             logger.error("Staging image %s failed: %s", image.pk, exc)
             raise ServiceUnavailable("The staging area failed to save the data.") from exc

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from catalog.data import streams
+from catalog.data import fetch, streams
 from catalog.exceptions import BadRequest, RangeNotSatisfiable, RequestEntityTooLarge
 
 
@@ -116,3 +116,49 @@ def test_iter_body_reads_length_or_to_eof_and_reports_broken_input():
 
     with pytest.raises(streams.ClientDisconnected):
         list(streams.iter_body(Broken(), 10))
+
+
+# --- The download rate guard (catalog.data.fetch.RateGuard) ---------------------------------
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def rate_guard(clock, **limits):
+    return fetch.RateGuard("http://origin/x", clock=clock, **limits)
+
+
+def test_a_dripping_origin_fails_once_the_window_has_passed():
+    clock = FakeClock()
+    guard = rate_guard(clock, deadline=3600, min_rate=1000, window=10)
+    for _ in range(9):
+        clock.now += 1
+        guard.check(1)  # 1 byte a second: tolerated until the window is full
+    clock.now += 1
+    with pytest.raises(fetch.TooSlow, match="under the minimum of 1000 bytes/s"):
+        guard.check(1)
+
+
+def test_a_fast_origin_passes_and_a_pause_within_the_window_is_tolerated():
+    clock = FakeClock()
+    guard = rate_guard(clock, deadline=3600, min_rate=1000, window=10)
+    for _ in range(30):
+        clock.now += 1
+        guard.check(5000)
+    clock.now += 5  # a pause: the last 10 s still carried 25,000 bytes
+    guard.check(0)
+
+
+def test_the_deadline_fails_even_a_fast_download():
+    clock = FakeClock()
+    guard = rate_guard(clock, deadline=60, min_rate=0, window=10)
+    clock.now += 59
+    guard.check(10**9)
+    clock.now += 2
+    with pytest.raises(fetch.TooSlow, match="did not finish within 60 s"):
+        guard.check(10**9)

@@ -70,3 +70,51 @@ def serve_bytes():
     yield serve
     for httpd in servers:
         httpd.shutdown()
+
+
+# --- An origin that stalls (workers killed mid-download) ---------------------------------------
+
+STALLED_PAYLOAD = bytes(range(256)) * 16384  # 4 MiB
+
+
+class StallingServer(http.server.ThreadingHTTPServer):
+    """The first download sends 256 KiB then stalls until released; later ones are whole."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), StallingHandler)
+        self.requests = 0
+        self.first_bytes_sent = threading.Event()
+        self.release = threading.Event()
+
+
+class StallingHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.server.requests += 1
+        first = self.server.requests == 1
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(STALLED_PAYLOAD)))
+        self.end_headers()
+        try:
+            if first:
+                self.wfile.write(STALLED_PAYLOAD[: 256 * 1024])
+                self.wfile.flush()
+                self.server.first_bytes_sent.set()
+                self.server.release.wait(60)
+                return
+            self.wfile.write(STALLED_PAYLOAD)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def stalling_server():
+    server = StallingServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.release.set()
+    server.shutdown()

@@ -1,65 +1,27 @@
-"""A worker killed in the middle of an import, then a new worker: the import is resumed (or,
-out of attempts, failed cleanly) and the image never stays locked. Real processes: gunicorn,
-two successive `manage.py run_worker`s, and an HTTP server that stalls the first download."""
+"""A worker killed in the middle of an import, and a new worker started at once: the import is
+resumed (or, out of attempts, failed cleanly) within a lease timeout and a sweep, and the image
+never stays locked. Real processes: gunicorn, two successive `manage.py run_worker`s, and an
+HTTP server that stalls the first download."""
 
 import hashlib
-import http.server
 import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
-from tests.livesrv import ROOT, LiveServer, gunicorn_available
+from tests.imports.conftest import STALLED_PAYLOAD as PAYLOAD
+from tests.livesrv import (
+    ROOT,
+    LiveServer,
+    drop_live_database,
+    gunicorn_available,
+    live_database_env,
+)
 
 pytestmark = pytest.mark.skipif(not gunicorn_available(), reason="gunicorn is not installed")
-PAYLOAD = bytes(range(256)) * 16384  # 4 MiB
-
-
-class StallingServer(http.server.ThreadingHTTPServer):
-    """The first download sends 256 KiB then stalls until released; later ones are whole."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), StallingHandler)
-        self.requests = 0
-        self.first_bytes_sent = threading.Event()
-        self.release = threading.Event()
-
-
-class StallingHandler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self.server.requests += 1
-        first = self.server.requests == 1
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(PAYLOAD)))
-        self.end_headers()
-        try:
-            if first:
-                self.wfile.write(PAYLOAD[: 256 * 1024])
-                self.wfile.flush()
-                self.server.first_bytes_sent.set()
-                self.server.release.wait(60)
-                return
-            self.wfile.write(PAYLOAD)
-        except OSError:
-            pass
-
-
-@pytest.fixture
-def stalling_server():
-    server = StallingServer()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.release.set()
-    server.shutdown()
 
 
 def start_worker(live: LiveServer) -> subprocess.Popen:
@@ -92,10 +54,13 @@ def wait_for(predicate, timeout=60):
 
 def run_killed_import(tmp_path, stalling_server, max_attempts):
     port = stalling_server.server_address[1]
+    database = live_database_env(tmp_path.name)  # PostgreSQL when the suite runs on it
     env = {
+        **database,
         "CATALOG_IMPORT_ALLOWED_HOSTS": "127.0.0.1",
         "CATALOG_IMPORT_ALLOWED_PORTS": "",
-        "CATALOG_IMPORT_STALE_AFTER": "2",
+        "CATALOG_LEASE_TIMEOUT": "2",
+        "CATALOG_RECOVERY_INTERVAL": "1",
         "CATALOG_IMPORT_MAX_ATTEMPTS": str(max_attempts),
         "CATALOG_STAGING_DIR": str(tmp_path / "live" / "staging"),
     }
@@ -115,14 +80,21 @@ def run_killed_import(tmp_path, stalling_server, max_attempts):
         image, tasks = image_state(live, image_id)
         assert image["status"] == "importing" and tasks[0]["status"] == "processing"
         assert image["os_glance_import_task"] == tasks[0]["id"]
-        time.sleep(2.5)  # longer than CATALOG_IMPORT_STALE_AFTER without a heartbeat
+        # The replacement starts at once (a supervisor's restart): it takes the import over
+        # when the dead one's lease expires, by its periodic sweep, not by its start.
         workers.append(start_worker(live))
+        killed_at = time.monotonic()
 
         def finished():
             image, tasks = image_state(live, image_id)
             return (image, tasks) if tasks[0]["status"] in ("success", "failure") else None
 
-        return wait_for(finished)
+        image, tasks = wait_for(finished)
+        # Within one lease timeout (2 s) and one sweep (1 s), plus the import itself.
+        elapsed = time.monotonic() - killed_at
+        print(f"import taken over and finished {elapsed:.1f} s after the kill")
+        assert elapsed < 10
+        return image, tasks
     finally:
         stalling_server.release.set()
         for worker in workers:
@@ -130,6 +102,7 @@ def run_killed_import(tmp_path, stalling_server, max_attempts):
                 worker.terminate()
                 worker.wait(10)
         live.stop()
+        drop_live_database(database)
 
 
 def test_an_interrupted_import_is_resumed_by_the_next_worker(tmp_path, stalling_server):

@@ -50,6 +50,21 @@ def test_abort_leaves_nothing(store):
     assert os.listdir(store.root) == []
 
 
+def test_discard_unfinished_removes_a_dead_writers_leftovers(store):
+    other = store.begin("other")
+    other.write(b"o" * 5000)  # another image's write in progress
+    dead = store.begin("dead")
+    dead.write(b"d" * 5000)  # its process is killed here
+    store.discard_unfinished("dead")
+    committed = store.begin("committed")
+    committed.write(b"c")
+    committed.commit()  # killed after the commit, before the location was recorded
+    store.discard_unfinished("committed")
+    store.discard_unfinished("never-written")
+    assert [p.name.startswith(".") for p in store.root.iterdir()] == [True]  # other's temp
+    other.abort()
+
+
 def test_paths_stay_inside_the_root(store, tmp_path):
     writer = store.begin("blob")
     writer.write(b"x")

@@ -61,6 +61,24 @@ def test_small_blob_is_one_put_and_abort_leaves_nothing(s3_options):
     assert [key for key, _ in store.list_blobs()] == ["small"]
 
 
+def test_discard_unfinished_aborts_a_dead_writers_multipart_upload(s3_options):
+    store = make_store(s3_options)
+    kept = store.begin("other")
+    kept.write(os.urandom(6 * MiB))  # another image's upload in progress
+    dead = store.begin("dead")
+    dead.write(os.urandom(6 * MiB))  # its process is killed here: no abort, no commit
+    store.discard_unfinished("dead")
+    uploads = store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", [])
+    assert [u["Key"] for u in uploads] == ["other"]
+    committed = store.begin("committed")
+    committed.write(b"x")
+    committed.commit()  # killed after the commit, before the location was recorded
+    store.discard_unfinished("committed")
+    store.discard_unfinished("never-written")
+    assert list(store.list_blobs()) == []
+    kept.abort()
+
+
 def test_urls_of_other_buckets_are_refused(s3_options):
     store = make_store(s3_options)
     assert not store.owns("s3://another-bucket/x")

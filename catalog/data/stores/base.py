@@ -102,6 +102,12 @@ class Store(ABC):
     def owns(self, url: str) -> bool:
         """Whether ``url`` names a blob of this store."""
 
+    @abstractmethod
+    def discard_unfinished(self, key: str) -> None:
+        """Remove what a writer of ``key`` that died left behind: its temporary data and the
+        blob at ``key`` if it was committed (the caller knows that no location names it, and
+        that no live writer of ``key`` is running). Never raises for what is already gone."""
+
     def describe(self) -> dict:
         """Store-specific facts for admins (``/v2/info/stores/detail``); no secrets."""
         return {}

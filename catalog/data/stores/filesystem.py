@@ -234,6 +234,15 @@ class FileStore(Store):
             if entry.name.startswith(prefix):
                 os.unlink(entry.path)
 
+    def discard_unfinished(self, key: str) -> None:
+        self.remove_temporaries_of(key)
+        try:
+            self.path_for(key).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StoreError(f"Cannot delete {key}: {exc}") from exc
+
     def remove_stale_temporaries(self, older_than: float) -> list[str]:
         """Delete temporary files of uploads that died (a crash before commit or abort)."""
         removed = []

@@ -253,6 +253,19 @@ class S3Store(Store):
         except _client_errors() as exc:
             raise StoreError(f"S3 listing of {self.bucket} failed: {exc}") from exc
 
+    def discard_unfinished(self, key: str) -> None:
+        object_key = self.object_key(key)
+        try:
+            listing = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=object_key)
+            for upload in listing.get("Uploads", []):
+                if upload["Key"] == object_key:
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=object_key, UploadId=upload["UploadId"]
+                    )
+            self.client.delete_object(Bucket=self.bucket, Key=object_key)
+        except _client_errors() as exc:
+            raise StoreError(f"S3 cleanup of {object_key} failed: {exc}") from exc
+
     def abort_stale_uploads(self, older_than: float) -> list[str]:
         """Abort multipart uploads left by uploads that died before completing or aborting."""
         from datetime import UTC, datetime, timedelta

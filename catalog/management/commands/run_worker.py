@@ -1,38 +1,43 @@
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from catalog.services import imports
+from catalog.worker.runtime import Runtime
 
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker: first recover imports whose worker died, then process "
-        "the task queue (database backend; with the Redis backend run `rqworker` instead)."
+        "Run the background worker: CATALOG_WORKER_CONCURRENCY threads taking jobs from the "
+        "database queue (at most CATALOG_IMPORT_PER_PROJECT imports of one project at a time), "
+        "and the periodic jobs (the recovery sweep every CATALOG_RECOVERY_INTERVAL seconds). "
+        "SIGTERM: finish or hand back the running jobs, then exit. With the Redis backend run "
+        "`rqworker` for the jobs: this command then runs the periodic jobs only."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--batch", action="store_true", help="process what is queued, then exit"
+            "--batch", action="store_true", help="run what is due and queued, then exit"
         )
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
-
-    def handle(self, *args, batch=False, interval=1.0, **options):
-        counts = imports.recover_interrupted_imports()
-        if any(counts.values()):
-            self.stdout.write(
-                f"Recovered interrupted imports: {counts['restarted']} restarted, "
-                f"{counts['failed']} failed."
-            )
-        backend = settings.TASKS["default"]["BACKEND"]
-        if not backend.startswith("django_tasks_db."):
-            self.stderr.write(f"The task backend is {backend}: run its own worker.")
-            return
-        call_command(
-            "db_worker",
-            batch=batch,
-            interval=interval,
-            startup_delay=False,
-            reload=False,
-            verbosity=options.get("verbosity", 1),
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=None,
+            help="threads taking jobs (default CATALOG_WORKER_CONCURRENCY)",
         )
+
+    def handle(self, *args, batch=False, interval=1.0, concurrency=None, **options):
+        backend = settings.TASKS["default"]["BACKEND"]
+        takes_jobs = backend.startswith("django_tasks_db.")
+        if not takes_jobs:
+            self.stderr.write(
+                f"The task backend is {backend}: run its own worker for the jobs; this one "
+                "runs the periodic jobs only."
+            )
+        runtime = Runtime(
+            concurrency=(concurrency or settings.CATALOG_WORKER_CONCURRENCY) if takes_jobs else 0,
+            interval=interval,
+        )
+        if batch:
+            runtime.run_batch()
+        else:
+            runtime.run_forever()

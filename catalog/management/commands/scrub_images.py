@@ -1,5 +1,6 @@
-"""Remove image data nobody should keep: blobs of deleted images whose removal failed,
-blobs that no location names (orphans), and leftovers of uploads that died."""
+"""Remove image data nobody should keep: first the writes whose process died (the recovery
+sweep, as `manage.py recover`), then blobs of deleted images whose removal failed, blobs that
+no location names (orphans), and temporary files older than --min-age."""
 
 from django.core.management.base import BaseCommand
 from django.db.models import Q
@@ -7,7 +8,7 @@ from django.db.models import Q
 from catalog.choices import ImageStatus
 from catalog.data import staging, stores
 from catalog.models import Image, ImageLocation
-from catalog.services import blobs
+from catalog.services import blobs, recovery
 
 # Images whose blobs may exist before their location row does: being uploaded, or imported.
 WRITING = Q(status__in=[ImageStatus.SAVING, ImageStatus.IMPORTING]) | Q(
@@ -34,6 +35,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, min_age, dry_run, **options):
+        if not dry_run:
+            counts = recovery.sweep()
+            self.stdout.write(f"dead writes recovered: {sum(counts.values())}")
         pending = list(ImageLocation.objects.filter(status=ImageLocation.PENDING_DELETE))
         if dry_run:
             for location in pending:

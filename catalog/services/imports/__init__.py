@@ -6,22 +6,23 @@ order, takes the image's import lock (``lock.py``), records a ``Task`` and queue
 staging area when the method needs it (``steps.py``), writes it to each target store through
 the same checks as an upload (size cap, quotas, format inspection, digests), and either makes
 the image active or puts it back as it was, always releasing the lock; the ``Task`` row keeps
-its progress (``task_record.py``). ``recover_interrupted_imports`` (``recovery.py``, run when
-a worker starts) finds tasks whose worker died and restarts or fails them, so that nothing
-stays ``importing`` forever.
+its progress (``task_record.py``) and its lease (``catalog.services.leases``). When the lease
+of a task expires (its worker died), ``recover_import`` (``recovery.py``, called by the
+recovery sweep, ``catalog.services.recovery``) restarts or fails it, so that nothing stays
+``importing``.
 
 What differs between methods is a table: the rules in ``catalog.domain.imports``, the work in
 ``steps.py``.
 """
 
-from catalog.services.imports.recovery import recover_interrupted_imports
+from catalog.services.imports.recovery import recover_import
 from catalog.services.imports.start import start_import, writable_store_ids
 from catalog.services.imports.task_record import ImportFailed
 from catalog.services.imports.worker import run_import
 
 __all__ = [
     "ImportFailed",
-    "recover_interrupted_imports",
+    "recover_import",
     "run_import",
     "start_import",
     "writable_store_ids",

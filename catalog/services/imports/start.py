@@ -3,7 +3,6 @@
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
@@ -16,7 +15,7 @@ from catalog.models import Image, ImageLocation, Task
 from catalog.reads import queries
 from catalog.services import quotas
 from catalog.services.images import check_metadefs, lock_image_for, transition
-from catalog.services.imports import lock, queue, steps, task_record
+from catalog.services.imports import lock, queue, steps
 
 
 def writable_store_ids() -> list[str]:
@@ -63,23 +62,18 @@ def start_import(
         lock.acquire(image, props, task.id, targets)
         if not method.copies:
             transition(image, ImageStatus.IMPORTING)
-        transaction.on_commit(lambda: queue.enqueue(task.id))
+        queue.enqueue_in_transaction(task.id)
     return task
 
 
 def _take_lock(image: Image, holder_id: str | None) -> None:
-    """409 while another import holds the image; a stale holder is failed and replaced."""
+    """409 while another import holds the image. A holder whose worker died does not hold it
+    for long: its lease expires and the recovery sweep requeues or fails it."""
     if not holder_id:
         return
     holder = Task.objects.filter(pk=holder_id).first()
-    if not import_rules.lock_is_stale(
-        holder.status if holder else None, holder.updated_at if holder else None, timezone.now()
-    ):
+    if import_rules.lock_is_held(holder.status if holder else None):
         raise Conflict("Image has active task")
-    if holder is not None and holder.status in (Task.Status.PENDING, Task.Status.PROCESSING):
-        task_record.finish(
-            holder, Task.Status.FAILURE, "Superseded by a new import: this task stalled."
-        )
 
 
 def _target_stores(image: Image, request: ImportRequest, header_store: str | None) -> list[str]:

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from catalog.context import RequestContext
 from catalog.data import conversion, remote_images, sealed, staging, stores, urlsafety
-from catalog.data.fetch import open_url
+from catalog.data.fetch import RateGuard, open_url
 from catalog.data.inspection import FormatWatch
 from catalog.data.remote_images import RemoteImage
 from catalog.domain.imports import ImportRequest
@@ -92,7 +92,13 @@ def _download_to_staging(task: Task, image: Image, uri: str, headers=None) -> No
     writer = staging.staging_store().begin(image.pk)
     size = 0
     try:
-        for chunk in heartbeat(task, download.chunks(), "Downloaded"):
+        guard = RateGuard(
+            uri,
+            deadline=settings.CATALOG_IMPORT_DEADLINE,
+            min_rate=settings.CATALOG_IMPORT_MIN_RATE,
+            window=settings.CATALOG_IMPORT_RATE_WINDOW,
+        )
+        for chunk in heartbeat(task, guard.wrap(download.chunks()), "Downloaded"):
             writer.write(chunk)
             size += len(chunk)
         with transaction.atomic():

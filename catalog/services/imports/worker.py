@@ -11,9 +11,9 @@ from catalog.data.fetch import FetchError
 from catalog.domain import imports as import_rules
 from catalog.domain.imports import ImportRequest
 from catalog.exceptions import CatalogError
-from catalog.models import Image, ImageLocation, Task
+from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
-from catalog.services import image_data, quotas
+from catalog.services import image_data, leases, quotas
 from catalog.services.images import transition
 from catalog.services.imports import lock, steps, task_record
 from catalog.services.imports.task_record import ImportFailed, MiB
@@ -22,10 +22,17 @@ logger = logging.getLogger(__name__)
 
 
 def run_import(task_id: str) -> None:
-    """Carry out one queued import task (the worker's entry point)."""
-    task = task_record.claim(task_id)
-    if task is None:
+    """Carry out one queued import task (the worker's entry point). ``ProjectBusy`` when its
+    project already runs its share of imports (the job is queued again later)."""
+    claimed = task_record.claim(task_id)
+    if claimed is None:
         return
+    task, lease = claimed
+    with leases.hold(lease):
+        _run(task, lease)
+
+
+def _run(task: Task, lease: Lease) -> None:
     image = Image.objects.filter(pk=task.image_id, deleted=False).first()
     request = import_rules.parse_import_request(task.input["import_req"], import_rules.ALL_METHODS)
     targets = list(task.input.get("backend") or [])
@@ -38,14 +45,14 @@ def run_import(task_id: str) -> None:
         if request.kind.uses_staging:
             image = steps.convert_staged(task, image)
         written = _write_to_stores(task, image, request, targets)
-        _complete(task, image, request, targets, written)
+        _complete(task, image, request, targets, written, lease)
     except (ImportFailed, CatalogError, FetchError, stores.StoreError) as exc:
         message = getattr(exc, "message", None) or str(exc)
         logger.warning("Import task %s failed: %s", task.pk, message)
-        fail(task, image, request, targets, message)
+        fail(task, image, request, targets, message, lease=lease)
     except Exception as exc:
         logger.exception("Import task %s crashed", task.pk)
-        fail(task, image, request, targets, f"Internal error: {type(exc).__name__}")
+        fail(task, image, request, targets, f"Internal error: {type(exc).__name__}", lease=lease)
 
 
 def _write_to_stores(task: Task, image: Image, request: ImportRequest, targets: list[str]) -> list:
@@ -85,7 +92,7 @@ def _write_to_stores(task: Task, image: Image, request: ImportRequest, targets: 
 
 
 def _complete(
-    task: Task, image: Image, request: ImportRequest, targets: list[str], written: list
+    task: Task, image: Image, request: ImportRequest, targets: list[str], written: list, lease
 ) -> None:
     """Commit the copies, then record them in one short transaction (an S3 commit is network
     work, kept out of the transaction that holds the image and quota locks; until recorded,
@@ -97,6 +104,8 @@ def _complete(
             committed.append((store, writer.commit()))
         received = written[0][2]
         with transaction.atomic():
+            if not leases.release(lease):
+                raise ImportFailed("The import was taken over by the recovery sweep.")
             fresh = queries.lock_live_image(image.pk)
             expected = ImageStatus.ACTIVE if copies else ImageStatus.IMPORTING
             if fresh is None or fresh.status != expected:
@@ -131,10 +140,21 @@ def _describe_size(size: int) -> str:
 
 
 def fail(
-    task: Task, image: Image | None, request: ImportRequest, targets: list[str], message: str
+    task: Task,
+    image: Image | None,
+    request: ImportRequest,
+    targets: list[str],
+    message: str,
+    *,
+    lease: Lease | None = None,
 ) -> None:
-    """Fail the task cleanly: the image back as it was before the import, lock released."""
+    """Fail the task cleanly: the image back as it was before the import, lock released. A
+    worker passes its ``lease``: once the recovery sweep has taken it over, the task is the
+    sweep's (requeued, or failed by it) and this does nothing."""
     with transaction.atomic():
+        if lease is not None and not leases.release(lease):
+            logger.warning("Import task %s was taken over by the recovery sweep", task.pk)
+            return
         fresh = queries.lock_live_image(image.pk) if image is not None else None
         if fresh is not None:
             if fresh.status == ImageStatus.IMPORTING:
