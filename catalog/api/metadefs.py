@@ -91,14 +91,14 @@ APPEND = OpenApiParameter(
 
 
 class MetadefViewSet(CatalogViewSet):
-    """What every metadefs route shares: no path segment, query value or body text with NUL
-    reaches a query (PostgreSQL refuses NUL: the answer would be a 500)."""
+    """What every metadefs route shares: no path segment or body text with NUL reaches a
+    query (PostgreSQL refuses NUL: the answer would be a 500). The query values a route reads
+    are handled where they are read, with the answers the route documents."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if any("\x00" in str(value) for value in kwargs.values()):
             raise NotFound("No metadata definition has a name with NUL characters.")
-        rules.check_no_nul(dict(request.query_params.lists()), "Query parameters")
 
     def body(self, request):
         document = json_body(request)

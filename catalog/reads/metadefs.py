@@ -54,6 +54,10 @@ def _associations():
     )
 
 
+def find_namespace_or_none(name: str) -> MetadefNamespace | None:
+    return MetadefNamespace.objects.filter(namespace=name).first()
+
+
 def find_namespace(name: str, message: str = NS_NOT_FOUND) -> MetadefNamespace:
     try:
         return MetadefNamespace.objects.get(namespace=name)
@@ -94,7 +98,9 @@ def list_namespaces(
     if visibility:
         rows = rows.filter(visibility=visibility)
     if resource_types:
-        rows = rows.filter(associations__resource_type__name__in=resource_types).distinct()
+        # No name holds NUL (PostgreSQL could not even compare it): such a name matches none.
+        names = [name for name in resource_types if "\x00" not in name]
+        rows = rows.filter(associations__resource_type__name__in=names).distinct()
     desc = sort_dir == "desc"
     order = [
         F(key).desc(nulls_last=True) if desc else F(key).asc(nulls_first=True)
@@ -102,7 +108,7 @@ def list_namespaces(
     ]
     ids = list(rows.order_by(*order).values_list("id", flat=True))
     if marker is not None:
-        marker_row = MetadefNamespace.objects.filter(namespace=marker).first()
+        marker_row = None if "\x00" in marker else find_namespace_or_none(marker)
         # An invisible marker answers like an unknown one (Glance: 403, an existence leak).
         if marker_row is None or marker_row.id not in ids:
             raise NotFound(NS_NOT_FOUND.format(name=marker))
@@ -197,7 +203,7 @@ def resource_types() -> list[MetadefResourceType]:
 
 
 def association_prefix(namespace: MetadefNamespace, resource_type: str | None) -> str | None:
-    if not resource_type:
+    if not resource_type or "\x00" in resource_type:  # no type's name holds NUL
         return None
     row = namespace.associations.filter(resource_type__name=resource_type).first()
     return row.prefix if row else None

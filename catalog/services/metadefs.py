@@ -224,7 +224,11 @@ def get_property(
     """One property; through ``resource_type`` its name carries the association's prefix."""
     namespace = namespace_for(ctx, ns, "get_metadef_property", "get_metadef_property")
     if resource_type:
-        assoc = namespace.associations.filter(resource_type__name=resource_type).first()
+        assoc = (
+            None  # no type's name holds NUL (PostgreSQL could not even compare it)
+            if "\x00" in resource_type
+            else namespace.associations.filter(resource_type__name=resource_type).first()
+        )
         if assoc is None:
             # Glance says the type was not found, although it may exist (docs/glance-differences.md#metadef-resource-type-mismatch).
             raise NotFound(f"Resource type {resource_type} is not associated with namespace {ns}.")
