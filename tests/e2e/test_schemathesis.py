@@ -6,14 +6,14 @@ as an admin and as a member. The run fails on any 5xx, any response that does no
 documented schema or content type, and any undocumented status code. It prints its request
 count.
 
-Two facts of the wire are taught to the run rather than changed on either side (the seed's
-components are binding, tests/api/test_openapi.py compares them; the wire is Glance's):
+Two facts of the wire are taught to the run rather than changed on either side (the published
+component schemas keep their shapes, tests/api/test_openapi.py compares them; the wire is Glance's):
 
 - the ``self``, ``file``, ``schema``, ``first`` and ``next`` links are relative references, as
-  Glance sends them, while the seed types them ``format: uri``: the run checks ``uri`` as a
+  Glance sends them, while the components type them ``format: uri``: the run checks ``uri`` as a
   URI reference (absolute or relative), which is what the server sends;
 - ``"disk_format": null`` (and ``container_format``) is accepted on create, as Glance
-  accepts it, while the seed's ``ImageCreate`` does not say nullable: the run generates it
+  accepts it, while the ``ImageCreate`` component does not say nullable: the run generates it
   as allowed.
 """
 
