@@ -212,5 +212,7 @@ def run_periodic(job: jobs.PeriodicJob) -> None:
     except Exception:
         logger.exception("Periodic job %s failed", job.name)
         return
+    if isinstance(outcome, dict):  # counts by kind: a sweep that found nothing says nothing
+        outcome = {kind: count for kind, count in outcome.items() if count}
     if outcome:
         logger.info("Periodic job %s: %s", job.name, outcome)
