@@ -37,23 +37,17 @@ def images_with_details() -> QuerySet:
     return Image.objects.prefetch_related(*lookups)
 
 
-def is_lookup_id(value) -> bool:
-    """Could ``value`` be a stored image or task id (a UUID)? Anything else, NUL (which
-    PostgreSQL refuses in a query: a 500) and Unicode digits included, finds nothing."""
-    return ids.is_uuid(value)
-
-
 def lock_live_image(image_id: str) -> Image | None:
     """The live image row, locked until the transaction ends (call inside
     ``transaction.atomic``); None when there is none or the id cannot be one."""
-    if not is_lookup_id(image_id):
+    if not ids.is_uuid(image_id):
         return None
     return Image.objects.select_for_update().filter(pk=image_id, deleted=False).first()
 
 
 def find_image(image_id: str, queryset: QuerySet | None = None) -> Image | None:
     """The live image with this id, or None. Malformed ids simply find nothing (Glance: 404)."""
-    if not is_lookup_id(image_id):
+    if not ids.is_uuid(image_id):
         return None
     queryset = images_with_details() if queryset is None else queryset
     return queryset.filter(pk=image_id, deleted=False).first()
@@ -103,7 +97,7 @@ def running_imports(owner: str) -> int:
 
 def get_task(task_id: str) -> Task:
     """One task (``GET /v2/tasks/{id}``, admins); 404 when there is none."""
-    task = Task.objects.filter(pk=task_id).first() if is_lookup_id(task_id) else None
+    task = Task.objects.filter(pk=task_id).first() if ids.is_uuid(task_id) else None
     if task is None:
         raise NotFound(f"Task with the given id {task_id} not found")
     return task
