@@ -169,6 +169,18 @@ def _save(row, conflict_message: str) -> None:
         raise Conflict(conflict_message) from None
 
 
+def _rewrite(row, siblings, old_name: str, conflict_message: str, **fields):
+    """Write ``fields`` over a namespace's child row (a new ``name`` renames it): a rename onto
+    a sibling's name is a 409 (Glance answers 500: docs/glance-differences.md#metadef-malformed-input)."""
+    if fields["name"] != old_name and siblings.filter(name=fields["name"]).exists():
+        raise Conflict(conflict_message)
+    for key, value in fields.items():
+        setattr(row, key, value)
+    row.updated_at = timezone.now()
+    _save(row, conflict_message)
+    return row
+
+
 @transaction.atomic
 def delete_namespace(ctx: RequestContext, name: str) -> None:
     namespace = namespace_for(
@@ -260,12 +272,8 @@ def update_property(ctx: RequestContext, ns: str, name: str, body) -> MetadefPro
     namespace = namespace_for(ctx, ns, "modify_metadef_property", "get_metadef_property", lock=True)
     row = _find_property(namespace, name, lock=True)
     new_name, definition = _clean_property_body(body)
-    # Glance answers 500 to a rename onto an existing name (docs/glance-differences.md#metadef-malformed-input).
-    if new_name != name and namespace.properties.filter(name=new_name).exists():
-        raise Conflict(_property_exists(new_name, ns))
-    row.name, row.definition, row.updated_at = new_name, definition, timezone.now()
-    _save(row, _property_exists(new_name, ns))
-    return row
+    conflict = _property_exists(new_name, ns)
+    return _rewrite(row, namespace.properties, name, conflict, name=new_name, definition=definition)
 
 
 @transaction.atomic
@@ -321,13 +329,8 @@ def update_object(ctx: RequestContext, ns: str, name: str, body) -> MetadefObjec
     )
     row = _find_object(namespace, name, lock=True)
     cleaned = rules.clean_object(rules.check_body("object", body))
-    if cleaned["name"] != name and namespace.defined_objects.filter(name=cleaned["name"]).exists():
-        raise Conflict(_object_exists(cleaned["name"], ns))
-    for key, value in cleaned.items():
-        setattr(row, key, value)
-    row.updated_at = timezone.now()
-    _save(row, _object_exists(cleaned["name"], ns))
-    return row
+    conflict = _object_exists(cleaned["name"], ns)
+    return _rewrite(row, namespace.defined_objects, name, conflict, **cleaned)
 
 
 @transaction.atomic
@@ -422,11 +425,7 @@ def update_tag(ctx: RequestContext, ns: str, name: str, body) -> MetadefTag:
     namespace = namespace_for(ctx, ns, "modify_metadef_tag", "get_metadef_tag", lock=True)
     row = _find_tag(namespace, name, lock=True)
     new_name = rules.check_name(rules.check_body("tag", body)["name"], "tag")
-    if new_name != name and namespace.tags.filter(name=new_name).exists():
-        raise Conflict(_tag_exists(new_name, ns))
-    row.name, row.updated_at = new_name, timezone.now()
-    _save(row, _tag_exists(new_name, ns))
-    return row
+    return _rewrite(row, namespace.tags, name, _tag_exists(new_name, ns), name=new_name)
 
 
 @transaction.atomic
