@@ -163,21 +163,7 @@ class NamespaceViewSet(MetadefViewSet):
     )
     def create(self, request):
         namespace, cleaned = service.create_namespace(self.ctx, self.body(request))
-        body = wire.serialize_namespace(namespace, associations=False)
-        if cleaned["associations"]:
-            body["resource_type_associations"] = [
-                {k: v for k, v in a.items() if v is not None} for a in cleaned["associations"]
-            ]
-        if cleaned["properties"]:
-            body["properties"] = cleaned["properties"]
-        if cleaned["objects"]:
-            body["objects"] = [
-                {k: v for k, v in o.items() if v not in (None, [], {}) or k == "name"}
-                for o in cleaned["objects"]
-            ]
-        if cleaned["tags"]:
-            body["tags"] = [{"name": t} for t in cleaned["tags"]]
-        response = _json(wire.with_links(body, namespace.namespace), status=201)
+        response = _json(wire.created_namespace(namespace, cleaned), status=201)
         response["Location"] = public_base_url(request) + wire.namespace_self(namespace.namespace)
         return response
 

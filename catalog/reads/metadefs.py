@@ -239,6 +239,26 @@ def with_links(body: dict, name: str) -> dict:
     return body
 
 
+def created_namespace(namespace: MetadefNamespace, cleaned: dict) -> dict:
+    """The answer to a namespace create: the namespace, and the children it was created with
+    as they were sent (unset keys left out), with its links."""
+    body = serialize_namespace(namespace, associations=False)
+    if cleaned["associations"]:
+        body["resource_type_associations"] = [
+            {k: v for k, v in a.items() if v is not None} for a in cleaned["associations"]
+        ]
+    if cleaned["properties"]:
+        body["properties"] = cleaned["properties"]
+    if cleaned["objects"]:
+        body["objects"] = [
+            {k: v for k, v in o.items() if v not in (None, [], {}) or k == "name"}
+            for o in cleaned["objects"]
+        ]
+    if cleaned["tags"]:
+        body["tags"] = [{"name": t} for t in cleaned["tags"]]
+    return with_links(body, namespace.namespace)
+
+
 def namespace_show(ns: MetadefNamespace, prefix: str | None = None) -> dict:
     """``GET /v2/metadefs/namespaces/{ns}``: with its children; empty collections omitted;
     property names (and objects' ``required``) carry ``prefix`` when one is asked for."""
