@@ -65,3 +65,5 @@ class PublicationStatus(models.TextChoices):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    # Closed without a decision: the image was deleted while the request was pending.
+    WITHDRAWN = "withdrawn"

@@ -18,6 +18,7 @@ from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 from catalog.reads import metadefs as metadef_reads
 from catalog.reads import queries
 from catalog.services import blobs, quotas
+from catalog.services.withdrawal import withdraw_publication_requests
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
@@ -135,8 +136,9 @@ def transition(image: Image, target: str, **changes) -> Image:
 def delete_image(ctx: RequestContext, image_id: str) -> None:
     """Soft-delete an image (protected images refused) and remove its data.
 
-    The record ends ``deleted`` even when a store fails to remove the data: the location
-    stays ``pending_delete`` for ``manage.py scrub_images``.
+    Its pending publication requests close as ``withdrawn``. The record ends ``deleted`` even
+    when a store fails to remove the data: the location stays ``pending_delete`` for
+    ``manage.py scrub_images``.
     """
     message = f"Failed to find image {image_id} to delete"
     with transaction.atomic():
@@ -151,6 +153,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
         ImageMember.objects.filter(image=image, deleted=False).update(
             deleted=True, updated_at=image.updated_at
         )
+        withdraw_publication_requests(image.pk)
         blobs.mark_for_deletion(image)
     blobs.remove_image_data(image)
     # Glance deletes staging residue with the image (an uploading image's staged data).

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog import policy
-from catalog.choices import PublicationStatus, Visibility
+from catalog.choices import ImageStatus, PublicationStatus, Visibility
 from catalog.context import RequestContext
 from catalog.domain import images as image_rules
 from catalog.exceptions import BadRequest, Conflict, NotFound
@@ -36,13 +36,21 @@ def check_note(text, what: str, *, required: bool = False) -> str:
     return text
 
 
+def check_publishable(image) -> None:
+    """Only an active image that is not public yet can be asked for (409 otherwise): a
+    queued image has no data to judge, a deactivated one may not be downloaded."""
+    if image.visibility == Visibility.PUBLIC:
+        raise Conflict(f"Image {image.pk} is already public.")
+    if image.status != ImageStatus.ACTIVE:
+        raise Conflict(f"Image {image.pk} is {image.status}: only active images can be published.")
+
+
 def request_publication(ctx: RequestContext, image_id: str, message="") -> PublicationRequest:
     """File a request to make ``image_id`` public (owner project members, and admins)."""
     message = check_note(message, "The message")
     with transaction.atomic():
         image = queries.get_visible_image(ctx, image_id, rule="modify_image", for_update=True)
-        if image.visibility == Visibility.PUBLIC:
-            raise Conflict(f"Image {image_id} is already public.")
+        check_publishable(image)
         if image.publication_requests.filter(status=PublicationStatus.PENDING).exists():
             raise Conflict(f"A publication request for image {image_id} is already pending.")
         try:
@@ -90,6 +98,10 @@ def _decide(ctx, request_id, status: str, reason: str, publish: bool) -> Publica
         if request.status != PublicationStatus.PENDING:
             raise Conflict(f"Publication request {request_id} was already {request.status}.")
         if publish:
+            image = queries.lock_live_image(request.image_id)
+            if image is None:
+                raise NotFound(f"No image found with ID {request.image_id}")
+            check_publishable(image)
             set_visibility(ctx, request.image_id, Visibility.PUBLIC)
         request.status = status
         request.decided_by = ctx.user_name or ctx.user_id or ""

@@ -139,6 +139,11 @@ def detail_context(ctx, image, **extra) -> dict:
         if can_edit
         else [],
         "can_edit": can_edit,
+        # Admins publish directly; only an active, not yet public image can be asked for.
+        "can_ask_publication": can_edit
+        and not ctx.is_admin
+        and image.status == "active"
+        and image.visibility != "public",
         "can_download": may(ctx, "download_image", image) and image.status == "active",
         "can_share": image.visibility == "shared" and may(ctx, "add_member", image),
         "form": extra.pop("form", None) or (edit_form(ctx, image) if can_edit else None),

@@ -11,6 +11,7 @@ from catalog.services import publication
 from catalog.ui.session import catalog_view
 
 FILTERS = [*PublicationStatus.values, "all"]
+DONE = {"approve": "approved", "reject": "rejected"}
 
 
 @catalog_view
@@ -40,7 +41,7 @@ def decide_publication(request, ctx, request_id):
     else:
         try:
             decide(ctx, request_id, reason)
-            messages.success(request, f"Publication request {decision}d.")
+            messages.success(request, f"Publication request {DONE[decision]}.")
         except CatalogError as exc:
             messages.error(request, exc.message)
     return redirect("ui:publications")

@@ -26,9 +26,19 @@ def message(response):
     return response.json()["error"]["message"]
 
 
+def active_image(persona, **body):
+    """An image with data (only active images can be asked for)."""
+    image = persona.create_image(disk_format="raw", container_format="bare", **body)
+    response = persona.put(
+        f"/v2/images/{image['id']}/file", raw=b"\0" * 512, content_type="application/octet-stream"
+    )
+    assert_status(response, 204)
+    return persona.get(f"/v2/images/{image['id']}").json()
+
+
 @pytest.fixture
 def private_image(alice):
-    return alice.create_image(name="golden", visibility="private")
+    return active_image(alice, name="golden", visibility="private")
 
 
 @pytest.fixture
@@ -90,7 +100,7 @@ def test_public_images_need_no_request(admin, alice):
 
 
 def test_who_may_file_a_request(alice, bob, carol, anonymous, admin):
-    shared = alice.create_image(visibility="shared")
+    shared = active_image(alice, visibility="shared")
     url = requests_url(shared["id"])
     response = assert_status(carol.post(url, {}), 403)
     assert message(response) == "You are not authorized to complete modify_image action."
@@ -133,7 +143,7 @@ def test_listing_filters_on_status(filed, admin):
     assert admin.get(url, status="approved").json()["publication_requests"] == []
     response = assert_status(admin.get(url, status="maybe"), 400)
     assert message(response) == (
-        "Invalid status value: maybe. Expected one of: pending, approved, rejected, all"
+        "Invalid status value: maybe. Expected one of: pending, approved, rejected, withdrawn, all"
     )
 
 
@@ -184,14 +194,49 @@ def test_a_decided_request_cannot_be_decided_again(filed, admin_browser, private
     assert Image.objects.get(pk=private_image["id"]).visibility == "private"
 
 
-def test_approving_a_deleted_image_fails_and_keeps_the_request(
+def test_deleting_the_image_withdraws_its_pending_request(
     filed, admin_browser, alice, private_image
 ):
     assert_status(alice.delete(f"/v2/images/{private_image['id']}"), 204)
+    withdrawn = PublicationRequest.objects.get(pk=filed["id"])
+    assert withdrawn.status == "withdrawn"
+    assert withdrawn.decision_reason == "The image was deleted."
+    assert withdrawn.decided_at is not None
     response = decide(admin_browser, "approve_requests", [filed["id"]], reason="")
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert any(f"No image found with ID {private_image['id']}" in m for m in messages)
+    assert any("was already withdrawn" in m for m in messages), messages
+    body = assert_status(
+        alice.get("/v2/x-vitrine/publication-requests", status="withdrawn"), 200
+    ).json()
+    assert [r["id"] for r in body["publication_requests"]] == [filed["id"]]
+
+
+def test_decided_requests_stay_as_they_were_when_the_image_is_deleted(filed, alice, private_image):
+    publication.reject(ctx("x", "admin"), filed["id"], reason="No.")
+    assert_status(alice.delete(f"/v2/images/{private_image['id']}"), 204)
+    assert PublicationRequest.objects.get(pk=filed["id"]).status == "rejected"
+
+
+@pytest.mark.parametrize("status", ["queued", "deactivated"])
+def test_only_active_images_can_be_asked_for(alice, admin, status):
+    if status == "queued":
+        image = alice.create_image(name="empty")
+    else:
+        image = active_image(alice, name="old")
+        assert_status(alice.post(f"/v2/images/{image['id']}/actions/deactivate"), 204)
+    response = assert_status(alice.post(requests_url(image["id"]), {}), 409)
+    assert message(response) == (
+        f"Image {image['id']} is {status}: only active images can be published."
+    )
+    assert not PublicationRequest.objects.exists()
+
+
+def test_approving_is_refused_once_the_image_is_no_longer_active(filed, alice, private_image):
+    assert_status(alice.post(f"/v2/images/{private_image['id']}/actions/deactivate"), 204)
+    with pytest.raises(Conflict, match="is deactivated: only active images can be published"):
+        publication.approve(ctx("x", "admin"), filed["id"])
     assert PublicationRequest.objects.get(pk=filed["id"]).status == "pending"
+    assert Image.objects.get(pk=private_image["id"]).visibility == "private"
 
 
 def test_staff_without_the_admin_role_cannot_approve(filed, private_image):
@@ -257,7 +302,7 @@ def test_approving_an_images_pending_request_through_the_service(alice, admin):
     from catalog.models import Image
     from catalog.services import publication
 
-    image = alice.create_image(name="p")
+    image = active_image(alice, name="p")
     ctx = RequestContext(
         user_id="1", user_name="admin", project_id=None, roles=expand_roles(["admin"])
     )

@@ -202,6 +202,7 @@ def test_web_download_import_and_its_task(sessions, live):
 def test_publication_approved_in_the_admin(sessions, live):
     alice = sessions("alice")
     image_id = new_image(live, name="to-publish")
+    live.upload("alice", image_id)
     alice.page.goto(f"/catalog/images/{image_id}/")
     with alice.page.expect_navigation():
         alice.page.click("text=Ask to publish")

@@ -74,6 +74,7 @@ def test_reactivating_a_queued_image_is_refused_with_a_message(admin_web, image)
 
 
 def test_approve_publication(admin_web, alice, image):
+    give_data(alice, image["id"])
     assert_status(
         alice.post(f"/v2/x-vitrine/images/{image['id']}/publication-requests", {"message": "pls"}),
         201,

@@ -14,6 +14,7 @@ from catalog.identity.models import Membership, Project, Token
 from catalog.models import Image, ImageMember, MetadefNamespace
 from catalog.services import quotas
 from tests.conftest import assert_status, make_persona
+from tests.ui.conftest import give_data
 
 SECRETS = ["secret-a", "falcon", "please-publish-secret", "secret-c", "Secret::A"]
 
@@ -23,7 +24,14 @@ def world(alice, bob, admin):
     """Project A's objects of every kind, one image shared with B and C, C's private image."""
     dave = make_persona("dave", Project.objects.create(name="project-c"), Role.MEMBER)
     make_persona("bob-colleague", bob.project, Role.READER)
-    secret = alice.create_image(name="secret-a", visibility="private", codename="falcon")
+    secret = alice.create_image(
+        name="secret-a",
+        visibility="private",
+        codename="falcon",
+        disk_format="raw",
+        container_format="bare",
+    )
+    give_data(alice, secret["id"])
     assert_status(
         alice.post(
             f"/v2/x-vitrine/images/{secret['id']}/publication-requests",

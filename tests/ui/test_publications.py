@@ -3,6 +3,13 @@
 from catalog.choices import PublicationStatus
 from catalog.models import Image, PublicationRequest
 from tests.conftest import assert_status
+from tests.ui.conftest import give_data
+
+
+def active(persona, name):
+    image = persona.create_image(name=name, disk_format="raw", container_format="bare")
+    give_data(persona, image["id"])
+    return image
 
 
 def ask(alice, image_id):
@@ -13,7 +20,7 @@ def ask(alice, image_id):
 
 
 def test_admin_approves_in_the_ui_and_the_image_becomes_public(alice, admin_web):
-    image = alice.create_image(name="golden")
+    image = active(alice, "golden")
     ask(alice, image["id"])
     page = assert_status(admin_web.get("/catalog/publications/"), 200).content.decode()
     assert "golden" in page and "tested" in page
@@ -28,7 +35,7 @@ def test_admin_approves_in_the_ui_and_the_image_becomes_public(alice, admin_web)
 
 
 def test_a_rejection_needs_a_reason_and_the_owner_sees_it(alice, alice_web, admin_web):
-    image = alice.create_image(name="draft")
+    image = active(alice, "draft")
     ask(alice, image["id"])
     row = PublicationRequest.objects.get()
     url = f"/catalog/publications/{row.pk}/decide/"
@@ -42,7 +49,7 @@ def test_a_rejection_needs_a_reason_and_the_owner_sees_it(alice, alice_web, admi
 
 
 def test_members_cannot_decide(alice, alice_web):
-    image = alice.create_image(name="mine")
+    image = active(alice, "mine")
     ask(alice, image["id"])
     row = PublicationRequest.objects.get()
     page = alice_web.get("/catalog/publications/").content.decode()
@@ -52,3 +59,31 @@ def test_members_cannot_decide(alice, alice_web):
     )
     assert "publicize_image" in response.content.decode()
     assert PublicationRequest.objects.get().status == PublicationStatus.PENDING
+
+
+def test_ask_to_publish_is_offered_only_for_active_images_to_members(alice, alice_web, admin_web):
+    queued = alice.create_image(name="empty", disk_format="raw", container_format="bare")
+    image = active(alice, "ready")
+    button = "Ask to publish"
+    assert button not in alice_web.get(f"/catalog/images/{queued['id']}/").content.decode()
+    assert button in alice_web.get(f"/catalog/images/{image['id']}/").content.decode()
+    # Admins publish directly: no request to file.
+    assert button not in admin_web.get(f"/catalog/images/{image['id']}/").content.decode()
+    assert_status(alice.post(f"/v2/images/{image['id']}/actions/deactivate"), 204)
+    assert button not in alice_web.get(f"/catalog/images/{image['id']}/").content.decode()
+    # Posting anyway is refused with the service's message.
+    response = alice_web.post(f"/catalog/images/{image['id']}/request-publication/", follow=True)
+    assert "only active images can be published" in response.content.decode()
+    assert not PublicationRequest.objects.exists()
+
+
+def test_the_rejection_message_is_spelled_right(alice, admin_web):
+    image = active(alice, "typo")
+    ask(alice, image["id"])
+    row = PublicationRequest.objects.get()
+    response = admin_web.post(
+        f"/catalog/publications/{row.pk}/decide/",
+        {"decision": "reject", "reason": "Not yet"},
+        follow=True,
+    )
+    assert "Publication request rejected." in response.content.decode()
