@@ -271,6 +271,10 @@ class PublicationRequest(models.Model):
     decided_by = models.CharField(max_length=255, blank=True, default="")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True, default="")
+    # An admin's direct publication (no owner asked): recorded as an approved request.
+    direct = models.BooleanField(default=False)
+    # Checklist rules that failed and that the deciding admin overrode (the reason says why).
+    checks_overridden = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -434,3 +438,66 @@ class MetadefTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChecklistRule(models.Model):
+    """Whether one rule of the publication checklist (``catalog/domain/checklist.py``) is
+    switched on for this catalog. A rule without a row is off."""
+
+    name = models.CharField(max_length=64, unique=True)
+    enabled = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({'on' if self.enabled else 'off'})"
+
+
+class FamilyPolicy(models.Model):
+    """What happens in an image family (images of one owner sharing ``x_vitrine_family``):
+    to the previous version when a newer one is published, and which old versions retention
+    retires. A family without a row keeps everything."""
+
+    KEEP = "keep"
+    DEPRECATE = "deprecate"
+    DEPRECATE_AND_HIDE = "deprecate_and_hide"
+    ON_NEW_VERSION = [
+        (KEEP, "keep the previous version as it is"),
+        (DEPRECATE, "deprecate the previous version"),
+        (DEPRECATE_AND_HIDE, "deprecate it, and hide it after hide_after_days"),
+    ]
+
+    owner = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    on_new_version = models.CharField(max_length=30, choices=ON_NEW_VERSION, default=KEEP)
+    hide_after_days = models.PositiveIntegerField(default=0)
+    # Retention: keep the newest N versions (null: retention off); older ones are deactivated,
+    # then deleted grace_days later.
+    keep_newest = models.PositiveIntegerField(null=True, blank=True)
+    grace_days = models.PositiveIntegerField(default=7)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["owner", "name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_family")]
+
+    def __str__(self) -> str:
+        return f"family {self.name} of {self.owner}"
+
+
+class RetiredImage(models.Model):
+    """An image that retention deactivated; it is deleted once ``delete_after`` passes
+    (unless it was reactivated meanwhile, which drops the row)."""
+
+    image = models.OneToOneField(Image, on_delete=models.CASCADE, related_name="retirement")
+    family = models.CharField(max_length=255)
+    retired_at = models.DateTimeField(default=timezone.now)
+    delete_after = models.DateTimeField()
+
+    class Meta:
+        ordering = ["delete_after", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} retired from {self.family}"

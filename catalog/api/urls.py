@@ -40,6 +40,7 @@ router.register(
     publication.PublicationRequestViewSet,
     basename="publication-request",
 )
+router.register("x-vitrine/families", publication.FamilyViewSet, basename="family")
 router.register(
     "x-vitrine/member-invitations",
     publication.MemberInvitationViewSet,

@@ -224,6 +224,16 @@ def serialize_publication_request(request: PublicationRequest) -> dict:
     }
 
 
+def publication_request_detail(request: PublicationRequest, checks) -> dict:
+    """One request with the checklist's verdicts on its image (``checks``: domain Checks)."""
+    return {
+        **serialize_publication_request(request),
+        "direct": request.direct,
+        "checks_overridden": list(request.checks_overridden or []),
+        "checks": [check.as_dict() for check in checks],
+    }
+
+
 def publication_request_list(requests: Iterable[PublicationRequest]) -> dict:
     return {"publication_requests": [serialize_publication_request(r) for r in requests]}
 

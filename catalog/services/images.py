@@ -17,7 +17,7 @@ from catalog.exceptions import BadRequest, Conflict, Forbidden, InvalidTransitio
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 from catalog.reads import metadefs as metadef_reads
 from catalog.reads import queries
-from catalog.services import blobs, quotas
+from catalog.services import blobs, families, quotas
 from catalog.services.withdrawal import withdraw_publication_requests
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
@@ -59,6 +59,7 @@ def create_image(ctx: RequestContext, body) -> Image:
         raise Forbidden(f"You are not permitted to create images owned by '{owner}'")
     enforce_visibility_change(ctx, new.fields.get("visibility"))
     check_metadefs(ctx, new.extra)
+    families.check_deprecation(ctx, new.extra)
 
     image_id = new.fields.pop("id", None)
     if image_id is not None and Image.objects.filter(pk=image_id.lower()).exists():
@@ -190,7 +191,9 @@ def update_image(
             tag_quota=settings.CATALOG_IMAGE_TAG_QUOTA,
         )
         after = patching.apply_patch(before, changes, rules)
-        check_metadefs(ctx, {k: v for k, v in after.extra.items() if before.extra.get(k) != v})
+        written = {k: v for k, v in after.extra.items() if before.extra.get(k) != v}
+        check_metadefs(ctx, written)
+        families.check_deprecation(ctx, written)
         _save_patch(image, before, after)
     return image
 

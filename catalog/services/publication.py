@@ -12,10 +12,12 @@ from django.utils import timezone
 from catalog import policy
 from catalog.choices import ImageStatus, PublicationStatus, Visibility
 from catalog.context import RequestContext
+from catalog.domain import checklist as checklist_rules
 from catalog.domain import images as image_rules
 from catalog.exceptions import BadRequest, Conflict, NotFound
 from catalog.models import PublicationRequest
 from catalog.reads import queries
+from catalog.services import checklist, families
 from catalog.services.visibility import set_visibility
 
 MESSAGE_MAX_LENGTH = 2000
@@ -89,6 +91,34 @@ def requests_for_image(ctx: RequestContext, image_id: str) -> QuerySet:
     return requests_visible_to(ctx).filter(image=image)
 
 
+def get_request(ctx: RequestContext, request_id) -> PublicationRequest:
+    """One request ``ctx`` may see (404 otherwise)."""
+    found = None
+    if str(request_id).isdigit():
+        found = requests_visible_to(ctx).filter(pk=int(request_id)).first()
+    if found is None:
+        raise NotFound(f"Publication request {request_id} not found.")
+    return found
+
+
+def request_checks(ctx: RequestContext, request_id) -> tuple[PublicationRequest, list]:
+    """A request with the checklist's verdicts on its image, as they stand now."""
+    found = get_request(ctx, request_id)
+    return found, checklist.evaluate_image(found.image)
+
+
+def enforce_checks(image, override_reason: str = "") -> list[str]:
+    """The rules ``image`` fails. Without an override reason a failure is a 409 naming them;
+    with one, the failing rules are returned to be recorded with the decision."""
+    failed = checklist_rules.failing(checklist.evaluate_image(image))
+    if failed and not override_reason:
+        raise Conflict(
+            f"Image {image.pk} fails the publication checklist: {', '.join(failed)}.",
+            details="; ".join(failed),
+        )
+    return failed
+
+
 def _decide(ctx, request_id, status: str, reason: str, publish: bool) -> PublicationRequest:
     policy.enforce(ctx, "publicize_image")
     with transaction.atomic():
@@ -102,13 +132,51 @@ def _decide(ctx, request_id, status: str, reason: str, publish: bool) -> Publica
             if image is None:
                 raise NotFound(f"No image found with ID {request.image_id}")
             check_publishable(image)
+            enforce_checks(image)
             set_visibility(ctx, request.image_id, Visibility.PUBLIC)
         request.status = status
         request.decided_by = ctx.user_name or ctx.user_id or ""
         request.decided_at = timezone.now().replace(microsecond=0)
         request.decision_reason = reason
         request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-        return request
+    if publish:
+        families.on_published(request.image_id)
+    return request
+
+
+def publish_directly(ctx: RequestContext, image_id: str, override_reason="") -> PublicationRequest:
+    """An admin makes an image public without a request: the checklist applies unless the
+    admin overrides it with a reason. Recorded as an approved, ``direct`` request (with the
+    overridden rules); a pending request for the image is closed by it."""
+    policy.enforce(ctx, "publicize_image")
+    override_reason = check_note(override_reason, "The override reason")
+    with transaction.atomic():
+        image = queries.get_visible_image(ctx, image_id, rule="modify_image", for_update=True)
+        check_publishable(image)
+        overridden = enforce_checks(image, override_reason)
+        set_visibility(ctx, image.pk, Visibility.PUBLIC)
+        now = timezone.now().replace(microsecond=0)
+        decision = {
+            "status": PublicationStatus.APPROVED,
+            "decided_by": ctx.user_name or ctx.user_id or "",
+            "decided_at": now,
+            "decision_reason": override_reason,
+            "checks_overridden": overridden,
+        }
+        record = image.publication_requests.filter(status=PublicationStatus.PENDING).first()
+        if record is None:
+            record = PublicationRequest(
+                image=image,
+                project_id=image.owner or "",
+                requested_by=decision["decided_by"],
+                created_at=now,
+                direct=True,
+            )
+        for name, value in decision.items():
+            setattr(record, name, value)
+        record.save()
+    families.on_published(image.pk)
+    return record
 
 
 def approve(ctx: RequestContext, request_id, reason: str = "") -> PublicationRequest:
@@ -127,6 +195,18 @@ def approve_pending_for_image(ctx: RequestContext, image_id: str, reason: str = 
     if pending is None:
         raise Conflict("There is no pending publication request.")
     return approve(ctx, pending, reason)
+
+
+DECISIONS = {"approve": "approved", "reject": "rejected"}
+
+
+def decide(ctx: RequestContext, request_id, decision: str, reason="") -> PublicationRequest:
+    """Approve or reject by name (the API's and the catalog's decision forms)."""
+    if decision == "approve":
+        return approve(ctx, request_id, reason)
+    if decision == "reject":
+        return reject(ctx, request_id, reason)
+    raise BadRequest("The decision must be one of: approve, reject.")
 
 
 def reject(ctx: RequestContext, request_id, reason: str) -> PublicationRequest:
