@@ -553,6 +553,9 @@ CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
 # Seconds between two recovery sweeps of every worker (dead uploads, stages and imports:
 # catalog.services.recovery; `manage.py recover` runs one from cron).
 CATALOG_RECOVERY_INTERVAL = env_int("CATALOG_RECOVERY_INTERVAL", 15, minimum=1)
+# Seconds between two runs of the image lifecycle jobs of a worker (hide deprecated images
+# whose x_vitrine_hide_after has passed; retention: catalog.services.families, retention).
+CATALOG_LIFECYCLE_INTERVAL = env_int("CATALOG_LIFECYCLE_INTERVAL", 300, minimum=1)
 # Threads of one `manage.py run_worker` taking jobs (imports run concurrently).
 CATALOG_WORKER_CONCURRENCY = env_int("CATALOG_WORKER_CONCURRENCY", 4, minimum=1)
 # Seconds a stopping worker (SIGTERM) lets its running jobs finish before it hands them back

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from catalog import policy
 from catalog import properties as props
+from catalog.domain import families as family_rules
 from catalog.domain import patching
 from catalog.exceptions import CatalogError, NotFound
 from catalog.identity.models import Project
@@ -65,6 +66,10 @@ def project_names(ids) -> dict[str, str]:
 @catalog_view
 def image_list(request, ctx):
     page = listing.catalog_page(ctx, request.GET)
+    if not {"sort", "sort_key", "sort_dir"} & set(request.GET):
+        # The default sort shows current images before deprecated or hidden ones (within
+        # the page: the next page's marker was taken before this stable reordering).
+        page.rows.sort(key=lambda row: family_rules.sort_rank(row, row.get("os_hidden")))
     names = project_names({row["owner"] for row in page.rows})
     for row in page.rows:
         row["owner_name"] = names.get(row["owner"], row["owner"] or "")
@@ -139,6 +144,8 @@ def detail_context(ctx, image, **extra) -> dict:
         if can_edit
         else [],
         "can_edit": can_edit,
+        "deprecated": family_rules.is_true(view.get(family_rules.DEPRECATED)),
+        "successor": view.get(family_rules.SUPERSEDED_BY),
         # Admins publish directly; only an active, not yet public image can be asked for.
         "can_ask_publication": can_edit
         and not ctx.is_admin
@@ -182,6 +189,12 @@ def image_edit(request, ctx, image_id):
     form = edit_form(ctx, image, request.POST)
     if form.is_valid():
         try:
+            if form.cleaned_data["visibility"] == "public" and image.visibility != "public":
+                # Publishing goes through the checklist (an admin may override it with a
+                # reason, which is recorded); the rest of the edit is a patch as usual.
+                reason = request.POST.get("override_reason", "")
+                publication.publish_directly(ctx, image.pk, reason)
+                image = visible_image(ctx, image.pk)
             image_service.update_image(ctx, image.pk, edit_changes(image, form))
             messages.success(request, "Image saved.")
             return redirect("ui:image-detail", image.pk)

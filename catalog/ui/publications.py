@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.choices import PublicationStatus
 from catalog.exceptions import CatalogError
-from catalog.services import publication
+from catalog.services import checklist, publication
 from catalog.ui.session import catalog_view
 
 FILTERS = [*PublicationStatus.values, "all"]
@@ -25,6 +25,10 @@ def publications(request, ctx):
     except CatalogError as exc:
         messages.error(request, exc.message)
         rows = []
+    for row in rows:
+        # The checklist as it stands now, for the requests still to decide.
+        row.checks = checklist.evaluate_image(row.image) if row.status == "pending" else []
+        row.blocked = any(not check.passed for check in row.checks)
     context = {"rows": rows, "status": wanted, "filters": FILTERS}
     return render(request, "catalog/publications.html", context)
 
