@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog.reads import queries
-from catalog.services import families, recovery
+from catalog.services import families, recovery, retention
 from catalog.services.imports import queue
 from catalog.services.imports.recovery import hand_back
 from catalog.worker import handover
@@ -48,6 +48,7 @@ PERIODIC = [
     PeriodicJob(
         "hide deprecated images", families.hide_expired, lambda: settings.CATALOG_LIFECYCLE_INTERVAL
     ),
+    PeriodicJob("retention", retention.periodic, lambda: settings.CATALOG_LIFECYCLE_INTERVAL),
 ]
 
 QUEUED = {
