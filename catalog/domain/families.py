@@ -92,9 +92,3 @@ def retention_plan(members: list[Member], keep_newest: int, kept: set[str]) -> l
     chain = ordered(members)
     old = chain[: max(len(chain) - keep_newest, 0)]
     return [m for m in old if m.id not in kept]
-
-
-def sort_rank(properties: dict, os_hidden: bool) -> int:
-    """The catalog UI's default sort puts current images first: 0 for a visible, current
-    image, 1 for a deprecated or hidden one."""
-    return 1 if os_hidden or is_true(properties.get(DEPRECATED)) else 0

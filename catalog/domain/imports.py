@@ -38,6 +38,9 @@ class ImportRequest:
     stores: list[str] | None = None
     all_stores: bool = False
     all_stores_must_succeed: bool = True
+    # Vitrine's extension of web-download: (algorithm, lower-case hex digest) the fetched
+    # data must match, or the task fails and nothing is kept.
+    expected_hash: tuple[str, str] | None = None
     raw: dict = field(default_factory=dict)
 
     @property
@@ -85,6 +88,31 @@ class ImportMethod:
 def _check_uri(request: ImportRequest) -> None:
     if not isinstance(request.uri, str):
         raise BadRequest("'uri' needs to be set for web-download import method")
+
+
+EXPECTED_HASH = "x_vitrine_expected_hash"
+HASH_LENGTHS = {"md5": 32, "sha256": 64, "sha512": 128}
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+def parse_expected_hash(method: dict) -> tuple[str, str] | None:
+    """``method.x_vitrine_expected_hash`` (``{"algo", "value"}``), checked (400 otherwise);
+    only web-download fetches data a caller can vouch for this way."""
+    if EXPECTED_HASH not in method:
+        return None
+    if method.get("name") != "web-download":
+        raise BadRequest(f"'{EXPECTED_HASH}' is only accepted with the web-download method.")
+    expected = method[EXPECTED_HASH]
+    algos = ", ".join(HASH_LENGTHS)
+    if not isinstance(expected, dict) or expected.get("algo") not in HASH_LENGTHS:
+        raise BadRequest(f"'{EXPECTED_HASH}' must be an object with 'algo' one of: {algos}.")
+    value = expected.get("value")
+    length = HASH_LENGTHS[expected["algo"]]
+    if not isinstance(value, str) or len(value) != length or not _HEX.match(value):
+        raise BadRequest(
+            f"'{EXPECTED_HASH}' value must be {length} hexadecimal digits for {expected['algo']}."
+        )
+    return expected["algo"], value.lower()
 
 
 def _check_remote_image(request: ImportRequest) -> None:
@@ -178,6 +206,7 @@ def parse_import_request(body, enabled: Iterable[str]) -> ImportRequest:
         stores=stores,
         all_stores=body.get("all_stores", False),
         all_stores_must_succeed=body.get("all_stores_must_succeed", True),
+        expected_hash=parse_expected_hash(method),
         raw=body,
     )
     offered[name].check_request(request)

@@ -229,6 +229,34 @@ class ImportForm(forms.Form):
     uri = forms.URLField(
         label="URL", max_length=2048, assume_scheme="https", help_text="http or https"
     )
+    hash_algo = forms.ChoiceField(
+        label="Expected hash algorithm",
+        choices=[("", "no check"), ("sha256", "sha256"), ("sha512", "sha512"), ("md5", "md5")],
+        required=False,
+    )
+    hash_value = forms.CharField(
+        label="Expected hash",
+        max_length=128,
+        required=False,
+        help_text="The import fails, keeping nothing, when the data does not match.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("hash_algo")) != bool(data.get("hash_value", "").strip()):
+            raise forms.ValidationError("Give both the hash algorithm and its value, or neither.")
+        return data
+
+    def method(self) -> dict:
+        """The import body's ``method`` (web-download, with the expected hash if given)."""
+        data = self.cleaned_data
+        method = {"name": "web-download", "uri": data["uri"]}
+        if data.get("hash_algo"):
+            method["x_vitrine_expected_hash"] = {
+                "algo": data["hash_algo"],
+                "value": data["hash_value"].strip(),
+            }
+        return method
 
 
 class ShareForm(forms.Form):

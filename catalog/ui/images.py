@@ -16,6 +16,7 @@ from catalog.domain import patching
 from catalog.exceptions import CatalogError, NotFound
 from catalog.identity.models import Project
 from catalog.models import ImageLocation
+from catalog.reads import families as family_reads
 from catalog.reads import metadefs as metadef_reads
 from catalog.reads import queries
 from catalog.reads.representations import serialize_image
@@ -66,10 +67,13 @@ def project_names(ids) -> dict[str, str]:
 @catalog_view
 def image_list(request, ctx):
     page = listing.catalog_page(ctx, request.GET)
+    deprecated = family_reads.deprecated_ids(row["id"] for row in page.rows)
+    for row in page.rows:
+        row["deprecated"] = row["id"] in deprecated
     if not {"sort", "sort_key", "sort_dir"} & set(request.GET):
         # The default sort shows current images before deprecated or hidden ones (within
         # the page: the next page's marker was taken before this stable reordering).
-        page.rows.sort(key=lambda row: family_rules.sort_rank(row, row.get("os_hidden")))
+        page.rows.sort(key=lambda row: row["deprecated"] or bool(row.get("os_hidden")))
     names = project_names({row["owner"] for row in page.rows})
     for row in page.rows:
         row["owner_name"] = names.get(row["owner"], row["owner"] or "")
@@ -236,13 +240,14 @@ def image_upload(request, ctx, image_id):
     form = ImportForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        body = {"method": {"name": "web-download", "uri": form.cleaned_data["uri"]}}
+        body = {"method": form.method()}
         try:
             imports.start_import(ctx, image.pk, body)
             messages.success(request, "Import started: its progress shows below.")
             return redirect("ui:image-detail", image.pk)
         except CatalogError as exc:
-            form.add_error("uri", exc.message)
+            field = "hash_value" if "x_vitrine_expected_hash" in exc.message else "uri"
+            form.add_error(field, exc.message)
             status = exc.status_code
     elif request.method == "POST":
         status = 400

@@ -74,12 +74,6 @@ def test_bad_deprecation_values_are_refused(properties, message):
         rules.check_deprecation_values(properties)
 
 
-def test_the_ui_sort_rank_puts_current_images_first():
-    assert rules.sort_rank({}, False) == 0
-    assert rules.sort_rank({"x_vitrine_deprecated": "true"}, False) == 1
-    assert rules.sort_rank({}, True) == 1
-
-
 def facts(**changes):
     base = dict(
         status="active",

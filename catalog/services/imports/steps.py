@@ -7,6 +7,7 @@ data into the staging area. What comes after (conversion, the writes to the stor
 only on where the data is, which the table says.
 """
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def _read_remote_image(ctx: RequestContext, request: ImportRequest) -> RemoteIma
 
 
 def _download_uri(task: Task, image: Image, request: ImportRequest) -> None:
-    _download_to_staging(task, image, request.uri)
+    _download_to_staging(task, image, request.uri, expected_hash=request.expected_hash)
 
 
 def _download_remote_image(task: Task, image: Image, request: ImportRequest) -> None:
@@ -78,9 +79,12 @@ STEPS: dict[str, MethodSteps] = {
 # --- Shared steps ----------------------------------------------------------------------------
 
 
-def _download_to_staging(task: Task, image: Image, uri: str, headers=None) -> None:
+def _download_to_staging(
+    task: Task, image: Image, uri: str, headers=None, expected_hash=None
+) -> None:
     """web-download and glance-download: fetch ``uri`` (re-checked, pinned, capped) into the
-    staging area."""
+    staging area. With ``expected_hash`` ((algo, hex)), data that does not match is refused
+    before anything is committed: the task fails, and the image goes back to queued."""
     budget = quotas.check_data_write_start(
         image.owner, image.pk, target=quotas.STAGING, declared_size=None
     )
@@ -91,6 +95,7 @@ def _download_to_staging(task: Task, image: Image, uri: str, headers=None) -> No
     )
     writer = staging.staging_store().begin(image.pk)
     size = 0
+    digest = hashlib.new(expected_hash[0]) if expected_hash else None
     try:
         guard = RateGuard(
             uri,
@@ -100,7 +105,14 @@ def _download_to_staging(task: Task, image: Image, uri: str, headers=None) -> No
         )
         for chunk in heartbeat(task, guard.wrap(download.chunks()), "Downloaded"):
             writer.write(chunk)
+            if digest is not None:
+                digest.update(chunk)
             size += len(chunk)
+        if digest is not None and digest.hexdigest() != expected_hash[1]:
+            raise ImportFailed(
+                f"The downloaded data does not match the expected {expected_hash[0]} hash: "
+                f"expected {expected_hash[1]}, got {digest.hexdigest()}. Nothing was kept."
+            )
         with transaction.atomic():
             quotas.check_data_write_end(image.owner, image.pk, size, target=quotas.STAGING)
             Image.objects.filter(pk=image.pk).update(size=size)
