@@ -4,9 +4,12 @@ approve or reject them here with actions (through the publication service)."""
 from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from catalog.admin.base import ScopedModelAdmin, run_on_each
 from catalog.models import PublicationRequest
+from catalog.services import checklist as checklist_service
 from catalog.services import publication
 
 
@@ -47,7 +50,21 @@ class PublicationRequestAdmin(ScopedModelAdmin):
         "decided_by",
         "decided_at",
         "decision_reason",
+        "direct",
+        "checks_overridden",
+        "checklist",
     ]
+
+    @admin.display(description="publication checklist (now)")
+    def checklist(self, obj):
+        checks = checklist_service.evaluate_image(obj.image)
+        if not checks:
+            return "No checklist rule is on."
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} {}: {}",
+            (("\u2713" if c.passed else "\u2717", c.rule, c.reason) for c in checks),
+        )
 
     def has_add_permission(self, request):
         return False

@@ -146,3 +146,14 @@ def test_admin_rule_page_switches_rules(admin):
     assert_status(browser.get("/admin/catalog/checklistrule/"), 200)
     assert_status(browser.post(url, {"enabled": "on"}), 302)
     assert checklist.enabled_rules() == ["min_ram"]
+
+
+def test_the_admin_request_page_shows_the_checklist(asked, admin):
+    _, filed = asked
+    switch_on("min_ram", "required_properties")
+    browser = Client()
+    browser.force_login(get_user_model().objects.get(username="admin"))
+    page = browser.get(f"/admin/catalog/publicationrequest/{filed['id']}/change/")
+    html = assert_status(page, 200).content.decode()
+    assert "\u2713 min_ram: min_ram is 256 MiB." in html
+    assert "\u2717 required_properties: Missing properties" in html
