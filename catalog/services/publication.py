@@ -5,6 +5,8 @@ the decision records who decided, when and why. Approval publishes through
 ``set_visibility``, with the deciding admin's context, so policy applies as for the API.
 """
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -94,7 +96,8 @@ def requests_for_image(ctx: RequestContext, image_id: str) -> QuerySet:
 def get_request(ctx: RequestContext, request_id) -> PublicationRequest:
     """One request ``ctx`` may see (404 otherwise)."""
     found = None
-    if str(request_id).isdigit():
+    # ASCII digits only, and few enough for a 64-bit id ("²".isdigit() is True).
+    if re.fullmatch(r"[0-9]{1,18}", str(request_id)):
         found = requests_visible_to(ctx).filter(pk=int(request_id)).first()
     if found is None:
         raise NotFound(f"Publication request {request_id} not found.")
