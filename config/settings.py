@@ -541,13 +541,20 @@ CATALOG_GLANCE_DOWNLOAD_PROPERTIES = env_list(
 # Django's tasks API through the django-tasks backport. The embedded default keeps the queue in
 # the database (worker: `manage.py run_worker`). A larger deployment moves it to Redis without
 # code changes: install the `redis` extra, set CATALOG_TASKS_BACKEND=django_tasks_rq.RQBackend
-# and CATALOG_REDIS_URL, and run `manage.py rqworker default` (see README).
+# and CATALOG_REDIS_URL; `manage.py run_worker` then runs an RQ worker (see README).
 
 CATALOG_TASKS_BACKEND = env_str("CATALOG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {"default": {"BACKEND": CATALOG_TASKS_BACKEND}}
 if CATALOG_TASKS_BACKEND.startswith("django_tasks_rq."):
     INSTALLED_APPS += ["django_rq"]
-    RQ_QUEUES = {"default": {"URL": env_str("CATALOG_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    # No RQ job timeout (-1): an import of several GB takes what it takes; its lease, renewed
+    # while it runs, is what tells a dead one (catalog.services.recovery).
+    RQ_QUEUES = {
+        "default": {
+            "URL": env_str("CATALOG_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "DEFAULT_TIMEOUT": -1,
+        }
+    }
 # Glance's task_time_to_live: hours a finished task stays listed.
 CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
 # Seconds between two recovery sweeps of every worker (dead uploads, stages and imports:

@@ -153,6 +153,12 @@ class Runtime:
         while self.concurrency and (running := self.claim()) is not None:
             self.execute(running)
 
+    def start_periodic(self) -> threading.Thread:
+        """The periodic jobs alone, in a thread (beside another queue's worker)."""
+        thread = threading.Thread(target=self._periodic, name="periodic", daemon=True)
+        thread.start()
+        return thread
+
     def run_forever(self) -> None:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
