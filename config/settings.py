@@ -566,6 +566,13 @@ CATALOG_WORKER_CONCURRENCY = env_int("CATALOG_WORKER_CONCURRENCY", 4, minimum=1)
 # to the queue and exits.
 CATALOG_WORKER_SHUTDOWN_GRACE = env_int("CATALOG_WORKER_SHUTDOWN_GRACE", 30, minimum=0)
 
+# --- 13b. Health (load balancers) ---------------------------------------------------------
+# GET /healthcheck answers 503 "DISABLED BY FILE" while this file exists (drain a node), as
+# Glance's healthcheck's disable_by_file does; GET /healthcheck/ready gives each of its probes
+# (database, default store, queue) this many seconds.
+CATALOG_HEALTHCHECK_DISABLE_FILE = env_str("CATALOG_HEALTHCHECK_DISABLE_FILE", "")
+CATALOG_READINESS_TIMEOUT = env_int("CATALOG_READINESS_TIMEOUT", 2, minimum=1)
+
 # --- 14. Logging -------------------------------------------------------------------------
 
 LOGGING = {

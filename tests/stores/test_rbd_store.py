@@ -35,6 +35,7 @@ def make_store(options) -> RBDStore:
 
 def test_streaming_write_snapshot_and_ranged_reads(ceph, rbd_options):
     store = make_store(rbd_options)
+    store.ping()  # the readiness probe
     data = os.urandom(5 * MiB + 77)
     writer = store.begin("image-1")
     for i in range(0, len(data), 300_000):
@@ -102,6 +103,8 @@ def test_an_unreachable_cluster_is_a_store_error(tmp_path):
     store = RBDStore("gone", pool="images", conf_file=str(conf), connect_timeout=2)
     with pytest.raises(stores.StoreError):
         store.begin("x")
+    with pytest.raises(stores.StoreError):
+        store.ping()
 
 
 def test_image_api_on_the_rbd_store(alice, settings, ceph, rbd_options):

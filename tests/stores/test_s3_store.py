@@ -23,6 +23,7 @@ def make_store(options) -> S3Store:
 
 def test_multipart_write_and_ranged_reads(s3_options):
     store = make_store(s3_options)
+    store.ping()  # the readiness probe (creates the bucket first: create_bucket)
     data = os.urandom(12 * MiB + 123)
     writer = store.begin("image-1")
     for i in range(0, len(data), MiB):
@@ -142,6 +143,8 @@ def test_an_unreachable_endpoint_is_a_store_error(s3_options):
     options = dict(s3_options, endpoint_url=f"http://127.0.0.1:{free_port()}")
     options["create_bucket"] = False
     store = make_store(options)
+    with pytest.raises(stores.StoreError):
+        store.ping()
     with pytest.raises(stores.StoreError):
         store.size(f"s3://{store.bucket}/gone")
     writer = store.begin("never")

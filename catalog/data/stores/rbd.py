@@ -215,6 +215,13 @@ class RBDStore(Store):
         except _errors() as exc:
             raise StoreError(f"Cannot open pool {self.pool}: {exc}") from exc
 
+    def ping(self) -> None:
+        with self.ioctx() as ioctx:
+            try:
+                ioctx.get_last_version()
+            except _errors() as exc:
+                raise StoreError(f"Pool {self.pool} does not answer: {exc}") from exc
+
     @property
     def fsid(self) -> str:
         return self.cluster.get_fsid()
