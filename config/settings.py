@@ -457,6 +457,9 @@ CATALOG_QUOTA_IMAGE_COUNT_UPLOADING = env_int("CATALOG_QUOTA_IMAGE_COUNT_UPLOADI
 CATALOG_STORES = env_json_object("CATALOG_STORES")
 CATALOG_STORE_DIR = Path(env_str("CATALOG_STORE_DIR", str(VAR_DIR / "images")))
 CATALOG_DEFAULT_STORE = env_str("CATALOG_DEFAULT_STORE", "")
+# Folders every node mounts from one shared filesystem (NFS, CephFS): file stores and the
+# staging folder under them are not node-local (`manage.py check --deploy` warns otherwise).
+CATALOG_SHARED_PATHS = [Path(p) for p in env_list("CATALOG_SHARED_PATHS", [])]
 # Glance's image_size_cap (1 TiB): larger uploads are refused with 413 while they stream.
 CATALOG_IMAGE_SIZE_CAP = env_int("CATALOG_IMAGE_SIZE_CAP", 1024**4, minimum=0)
 # Glance's hashing_algorithm: the os_hash_algo of new uploads (any hashlib name).
