@@ -288,6 +288,8 @@ INSTALLED_APPS = [
 ]  # + django_rq with the Redis queue (13. Worker)
 
 MIDDLEWARE = [
+    # Prometheus counters (CATALOG_METRICS): outermost, so that every answer is counted.
+    "catalog.api.middleware.MetricsMiddleware",
     # Request ids first, so that every response (errors included) carries one.
     "catalog.api.middleware.RequestIdMiddleware",
     "catalog.api.middleware.VersionNegotiationMiddleware",
@@ -575,6 +577,9 @@ CATALOG_WORKER_SHUTDOWN_GRACE = env_int("CATALOG_WORKER_SHUTDOWN_GRACE", 30, min
 # (database, default store, queue) this many seconds.
 CATALOG_HEALTHCHECK_DISABLE_FILE = env_str("CATALOG_HEALTHCHECK_DISABLE_FILE", "")
 CATALOG_READINESS_TIMEOUT = env_int("CATALOG_READINESS_TIMEOUT", 2, minimum=1)
+# Prometheus metrics at GET /metrics (requests, latency, bytes, queue depth, recoveries):
+# catalog/reads/metrics.py; PROMETHEUS_MULTIPROC_DIR gathers a node's processes.
+CATALOG_METRICS = env_bool("CATALOG_METRICS", False)
 
 # --- 14. Logging -------------------------------------------------------------------------
 

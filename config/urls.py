@@ -9,6 +9,7 @@ urlpatterns = [
     path("versions", versions.VersionsView.as_view(), name="versions"),
     path("healthcheck", health.healthcheck, name="healthcheck"),
     path("healthcheck/ready", health.ready, name="readiness"),
+    path("metrics", health.metrics_view, name="metrics"),
     path("v2/", include("catalog.api.urls")),
     path("identity", include("catalog.identity.urls")),
     path("admin/", admin.site.urls),

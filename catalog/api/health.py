@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from catalog.reads import health
+from catalog.reads import health, metrics
 
 
 def _disabled() -> bool:
@@ -40,3 +40,14 @@ def ready(request):
     return JsonResponse(
         {"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503
     )
+
+
+@require_safe
+def metrics_view(request):
+    """Prometheus' scrape (``CATALOG_METRICS``); a 404 when off. Keep it off the public
+    endpoint: deploy/vitrine.nginx does not pass it on."""
+    if not settings.CATALOG_METRICS:
+        return JsonResponse(
+            {"error": {"code": 404, "message": "Not Found", "details": ""}}, status=404
+        )
+    return HttpResponse(metrics.exposition(), content_type=metrics.CONTENT_TYPE)

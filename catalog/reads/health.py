@@ -54,6 +54,10 @@ def _queue() -> dict:
     return {"backend": "database", "depth": depth}
 
 
+def queue_depth() -> int:
+    return _queue()["depth"]
+
+
 PROBES = {"database": _database, "store": _store, "queue": _queue}
 
 

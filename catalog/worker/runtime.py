@@ -31,6 +31,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from catalog.models import Lease
+from catalog.reads import metrics
 from catalog.services import leases
 from catalog.worker import handover, jobs
 
@@ -220,5 +221,7 @@ def run_periodic(job: jobs.PeriodicJob) -> None:
         return
     if isinstance(outcome, dict):  # counts by kind: a sweep that found nothing says nothing
         outcome = {kind: count for kind, count in outcome.items() if count}
+        if job.name == "recovery":
+            metrics.count_recoveries(outcome)
     if outcome:
         logger.info("Periodic job %s: %s", job.name, outcome)
