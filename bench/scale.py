@@ -362,6 +362,15 @@ def print_summary(summary: dict, sizes: list[int]) -> None:
             for s in sizes
         ]
         print(f"{label:<28}" + "".join(f"{cell:>16}" for cell in cells))
+    print("\n== side by side (two nodes): server CPU ms per request (steadier on a busy machine)")
+    print(f"{'case':<28}" + "".join(f"{size:>16}" for size in sizes))
+    for label in labels:
+        base = summary[(smallest, label, 2)]["cpu_ms"]
+        cells = [
+            f"{summary[(s, label, 2)]['cpu_ms']:7.2f} (x{summary[(s, label, 2)]['cpu_ms'] / base:4.2f})"
+            for s in sizes
+        ]
+        print(f"{label:<28}" + "".join(f"{cell:>16}" for cell in cells))
     print("\n== two nodes against one: req/s ratio, CPU per request ratio")
     for size in sizes:
         for label in labels:
