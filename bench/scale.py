@@ -318,7 +318,13 @@ def main():
     call_command("migrate", verbosity=0)
     tokens, projects = accounts()
     summary = {}
-    for size in sorted(args.images):
+    sizes = sorted(args.images)
+    held = Image.objects.count()
+    if held > sizes[0]:
+        # The database only grows: a smaller catalog cannot be measured in it any more.
+        print(f"the database holds {held} images: sizes below it are skipped")
+        sizes = [size for size in sizes if size >= held] or [held]
+    for size in sizes:
         seed(size, projects)
         markers = deep_markers()
         # Images of the admin's project (sample ids: show and patch as their owner).
@@ -347,7 +353,7 @@ def main():
             for node in nodes:
                 node.stop()
         Image.objects.filter(name="scale-new").delete()  # what the create case made
-    print_summary(summary, sorted(args.images))
+    print_summary(summary, sizes)
 
 
 def print_summary(summary: dict, sizes: list[int]) -> None:
