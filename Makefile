@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker serve install install-test migrate demo test lint format clean
+.PHONY: run worker serve install install-test link-ceph-bindings migrate demo test lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,18 @@ $(BIN)/python:
 # The stamp files re-run the install whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory link-ceph-bindings
 	touch $@
+
+# The RBD store uses Debian's python3-rados/python3-rbd (C bindings built for Debian's
+# python3, not on PyPI). A venv does not see them, even with --system-site-packages, so the two
+# extension modules alone are linked into its site-packages (no other Debian module leaks in).
+# Without the packages, or for another Python version, nothing is linked and RBD stays off.
+CEPH_BINDINGS := $(wildcard /usr/lib/python3/dist-packages/rados.cpython-*.so \
+	/usr/lib/python3/dist-packages/rbd.cpython-*.so)
+link-ceph-bindings: | $(BIN)/python
+	@site=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])'); \
+	for module in $(CEPH_BINDINGS); do ln -sf "$$module" "$$site/"; done
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,dev]'
@@ -44,7 +55,7 @@ run: demo
 worker: migrate
 	$(BIN)/python manage.py run_worker
 
-test: install-test
+test: install-test link-ceph-bindings
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from catalog.data import conversion, stores
 from catalog.domain import imports as import_rules
@@ -96,6 +97,74 @@ def prepared_var_directory(app_configs, **kwargs):
             )
         )
     return errors
+
+
+def _shared(path) -> bool:
+    resolved = Path(path).resolve()
+    return any(resolved.is_relative_to(Path(p).resolve()) for p in settings.CATALOG_SHARED_PATHS)
+
+
+def _node_local_stores() -> list[Warning]:
+    found = []
+    # A per-node image cache (CATALOG_IMAGE_CACHE_DIR, when the cache is configured) is local
+    # by definition: a store inside it loses data whenever the cache is pruned.
+    cache_dir = getattr(settings, "CATALOG_IMAGE_CACHE_DIR", None)
+    for store in stores.all_stores().values():
+        if store.kind != "file":
+            continue
+        if cache_dir and store.root.is_relative_to(Path(cache_dir).resolve()):
+            found.append(
+                Warning(
+                    f"Store {store.id!r} keeps images inside the node-local image cache "
+                    f"({store.root}).",
+                    hint="Give the store a folder of its own, on shared storage.",
+                    id="catalog.W042",
+                )
+            )
+        elif not _shared(store.root):
+            found.append(
+                Warning(
+                    f"File store {store.id!r} keeps images in {store.root} on this node: "
+                    "other API nodes and workers cannot read them.",
+                    hint="Use an s3 or rbd store, or mount a shared filesystem there and "
+                    "list it in CATALOG_SHARED_PATHS.",
+                    id="catalog.W040",
+                )
+            )
+    return found
+
+
+@register(Tags.compatibility, deploy=True)
+def node_local_state(app_configs, **kwargs):
+    """What keeps state on one node that another node of a cluster would need."""
+    try:
+        found = _node_local_stores()
+    except ImproperlyConfigured:
+        return []  # image_store_configuration reports it
+    if "glance-direct" in settings.CATALOG_ENABLED_IMPORT_METHODS and not _shared(
+        settings.CATALOG_STAGING_DIR
+    ):
+        found.append(
+            Warning(
+                f"Staged data (glance-direct) stays in {settings.CATALOG_STAGING_DIR} on the "
+                "node that received it, and the worker that imports it may run elsewhere.",
+                hint="Mount a shared filesystem there and list it in CATALOG_SHARED_PATHS, "
+                "or run the workers on the API nodes only.",
+                id="catalog.W041",
+            )
+        )
+    on_sqlite = connection.vendor == "sqlite"
+    db_queue = settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db.")
+    if on_sqlite and db_queue and settings.CATALOG_WORKER_CONCURRENCY > 1:
+        found.append(
+            Warning(
+                "The database task queue runs on SQLite with several worker threads: every "
+                "claim waits for SQLite's single writer, and no other node can share the file.",
+                hint="Use PostgreSQL (DATABASE_URL) and, for several nodes, the Redis queue.",
+                id="catalog.W043",
+            )
+        )
+    return found
 
 
 @register()

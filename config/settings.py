@@ -288,6 +288,8 @@ INSTALLED_APPS = [
 ]  # + django_rq with the Redis queue (13. Worker)
 
 MIDDLEWARE = [
+    # Prometheus counters (CATALOG_METRICS): outermost, so that every answer is counted.
+    "catalog.api.middleware.MetricsMiddleware",
     # Request ids first, so that every response (errors included) carries one.
     "catalog.api.middleware.RequestIdMiddleware",
     "catalog.api.middleware.VersionNegotiationMiddleware",
@@ -457,6 +459,9 @@ CATALOG_QUOTA_IMAGE_COUNT_UPLOADING = env_int("CATALOG_QUOTA_IMAGE_COUNT_UPLOADI
 CATALOG_STORES = env_json_object("CATALOG_STORES")
 CATALOG_STORE_DIR = Path(env_str("CATALOG_STORE_DIR", str(VAR_DIR / "images")))
 CATALOG_DEFAULT_STORE = env_str("CATALOG_DEFAULT_STORE", "")
+# Folders every node mounts from one shared filesystem (NFS, CephFS): file stores and the
+# staging folder under them are not node-local (`manage.py check --deploy` warns otherwise).
+CATALOG_SHARED_PATHS = [Path(p) for p in env_list("CATALOG_SHARED_PATHS", [])]
 # Glance's image_size_cap (1 TiB): larger uploads are refused with 413 while they stream.
 CATALOG_IMAGE_SIZE_CAP = env_int("CATALOG_IMAGE_SIZE_CAP", 1024**4, minimum=0)
 # Glance's hashing_algorithm: the os_hash_algo of new uploads (any hashlib name).
@@ -541,13 +546,20 @@ CATALOG_GLANCE_DOWNLOAD_PROPERTIES = env_list(
 # Django's tasks API through the django-tasks backport. The embedded default keeps the queue in
 # the database (worker: `manage.py run_worker`). A larger deployment moves it to Redis without
 # code changes: install the `redis` extra, set CATALOG_TASKS_BACKEND=django_tasks_rq.RQBackend
-# and CATALOG_REDIS_URL, and run `manage.py rqworker default` (see README).
+# and CATALOG_REDIS_URL; `manage.py run_worker` then runs an RQ worker (see README).
 
 CATALOG_TASKS_BACKEND = env_str("CATALOG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {"default": {"BACKEND": CATALOG_TASKS_BACKEND}}
 if CATALOG_TASKS_BACKEND.startswith("django_tasks_rq."):
     INSTALLED_APPS += ["django_rq"]
-    RQ_QUEUES = {"default": {"URL": env_str("CATALOG_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    # No RQ job timeout (-1): an import of several GB takes what it takes; its lease, renewed
+    # while it runs, is what tells a dead one (catalog.services.recovery).
+    RQ_QUEUES = {
+        "default": {
+            "URL": env_str("CATALOG_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "DEFAULT_TIMEOUT": -1,
+        }
+    }
 # Glance's task_time_to_live: hours a finished task stays listed.
 CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
 # Seconds between two recovery sweeps of every worker (dead uploads, stages and imports:
@@ -561,6 +573,16 @@ CATALOG_WORKER_CONCURRENCY = env_int("CATALOG_WORKER_CONCURRENCY", 4, minimum=1)
 # Seconds a stopping worker (SIGTERM) lets its running jobs finish before it hands them back
 # to the queue and exits.
 CATALOG_WORKER_SHUTDOWN_GRACE = env_int("CATALOG_WORKER_SHUTDOWN_GRACE", 30, minimum=0)
+
+# --- 13b. Health (load balancers) ---------------------------------------------------------
+# GET /healthcheck answers 503 "DISABLED BY FILE" while this file exists (drain a node), as
+# Glance's healthcheck's disable_by_file does; GET /healthcheck/ready gives each of its probes
+# (database, default store, queue) this many seconds.
+CATALOG_HEALTHCHECK_DISABLE_FILE = env_str("CATALOG_HEALTHCHECK_DISABLE_FILE", "")
+CATALOG_READINESS_TIMEOUT = env_int("CATALOG_READINESS_TIMEOUT", 2, minimum=1)
+# Prometheus metrics at GET /metrics (requests, latency, bytes, queue depth, recoveries):
+# catalog/reads/metrics.py; PROMETHEUS_MULTIPROC_DIR gathers a node's processes.
+CATALOG_METRICS = env_bool("CATALOG_METRICS", False)
 
 # --- 14. Logging -------------------------------------------------------------------------
 

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from catalog.api import errors, versions
+from catalog.api import errors, health, versions
 
 urlpatterns = [
     path("", versions.VersionsRootView.as_view(), name="versions-root"),
     path("versions", versions.VersionsView.as_view(), name="versions"),
+    path("healthcheck", health.healthcheck, name="healthcheck"),
+    path("healthcheck/ready", health.ready, name="readiness"),
+    path("metrics", health.metrics_view, name="metrics"),
     path("v2/", include("catalog.api.urls")),
     path("identity", include("catalog.identity.urls")),
     path("admin/", admin.site.urls),

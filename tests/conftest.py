@@ -17,6 +17,7 @@ from django.test import Client
 from catalog.choices import Role
 from catalog.identity import services as identity
 from catalog.identity.models import Project
+from tests.support import ceph_cluster
 
 PATCH21 = "application/openstack-images-v2.1-json-patch"
 PATCH20 = "application/openstack-images-v2.0-json-patch"
@@ -48,6 +49,8 @@ GROUPS = {
     "imports/test_glance_download.py": "slow",  # two live regions
     "api/test_external_keystone.py": "slow",  # a live stand-in Keystone
     "ui/test_keystone_login.py": "slow",  # a live stand-in Keystone
+    "stores/test_rbd_store.py": "ceph",  # the RBD store on the session's Ceph
+    "cluster": "cluster",  # two API nodes and two workers on PostgreSQL, Ceph and Redis
 }
 
 
@@ -193,3 +196,18 @@ def image_store_dir(settings, tmp_path):
 @pytest.fixture
 def staging_dir(settings, image_store_dir):
     return settings.CATALOG_STAGING_DIR
+
+
+@pytest.fixture(scope="session")
+def ceph(tmp_path_factory):
+    """A single-node Ceph (monitor, memstore OSD, RADOS gateway with an S3 user) for the whole
+    session, started on first use (~3 s) and killed at the end: tests/support/ceph_cluster.py.
+    Tests using it carry the ``ceph`` marker (by place in GROUPS, or a param's marks)."""
+    missing = ceph_cluster.missing_binaries()
+    if missing:
+        pytest.skip(
+            f"Ceph is not installed ({', '.join(missing)} missing): install the Debian "
+            "packages in .ci/system-packages"
+        )
+    with ceph_cluster.ceph_cluster(tmp_path_factory.mktemp("ceph")) as cluster:
+        yield cluster

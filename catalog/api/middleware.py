@@ -1,12 +1,15 @@
 """Cross-cutting HTTP behaviour: request ids and version negotiation."""
 
 import re
+import time
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 
 from catalog.api.errors import error_response, handler400, is_api_path
 from catalog.api.versions import ACCEPTED_PREFIXES, versions_response
+from catalog.reads import metrics
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
 # Printable ASCII without spaces: anything else could never be echoed back safely.
@@ -16,6 +19,48 @@ _VERSION_PATH = re.compile(r"^/(v\d+(?:\.\d+)?)(/.*)?$")
 
 def new_request_id() -> str:
     return f"req-{uuid.uuid4()}"
+
+
+class MetricsMiddleware:
+    """Count requests, their latency and bytes for Prometheus (``CATALOG_METRICS``; not
+    loaded otherwise). A streamed body is counted by its Content-Length when it has one (a
+    file download keeps sendfile), else chunk by chunk as it is sent."""
+
+    def __init__(self, get_response):
+        if not settings.CATALOG_METRICS:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        method = request.method if request.method in _METHODS else "other"
+        metrics.LATENCY.labels(method=method).observe(time.perf_counter() - started)
+        metrics.REQUESTS.labels(method=method, status=f"{response.status_code // 100}xx").inc()
+        metrics.BYTES_IN.inc(_int(request.META.get("CONTENT_LENGTH")))
+        if response.has_header("Content-Length"):
+            metrics.BYTES_OUT.inc(_int(response["Content-Length"]))
+        elif response.streaming:
+            response.streaming_content = _counted(response.streaming_content)
+        else:
+            metrics.BYTES_OUT.inc(len(response.content))
+        return response
+
+
+_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def _int(value) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
+
+
+def _counted(chunks):
+    for chunk in chunks:
+        metrics.BYTES_OUT.inc(len(chunk))
+        yield chunk
 
 
 class RequestIdMiddleware:

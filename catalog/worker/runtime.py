@@ -31,6 +31,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from catalog.models import Lease
+from catalog.reads import metrics
 from catalog.services import leases
 from catalog.worker import handover, jobs
 
@@ -153,6 +154,12 @@ class Runtime:
         while self.concurrency and (running := self.claim()) is not None:
             self.execute(running)
 
+    def start_periodic(self) -> threading.Thread:
+        """The periodic jobs alone, in a thread (beside another queue's worker)."""
+        thread = threading.Thread(target=self._periodic, name="periodic", daemon=True)
+        thread.start()
+        return thread
+
     def run_forever(self) -> None:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
@@ -214,5 +221,7 @@ def run_periodic(job: jobs.PeriodicJob) -> None:
         return
     if isinstance(outcome, dict):  # counts by kind: a sweep that found nothing says nothing
         outcome = {kind: count for kind, count in outcome.items() if count}
+        if job.name == "recovery":
+            metrics.count_recoveries(outcome)
     if outcome:
         logger.info("Periodic job %s: %s", job.name, outcome)

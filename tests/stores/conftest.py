@@ -37,10 +37,14 @@ def s3_endpoint(tmp_path_factory):
     process.wait(timeout=10)
 
 
-@pytest.fixture
-def s3_options(s3_endpoint, request):
-    """Options of an S3 store in a fresh bucket of the local endpoint."""
-    bucket = "vitrine-" + request.node.name.lower().replace("_", "-")[:40].strip("-")
+@pytest.fixture(params=["emulator", pytest.param("rgw", marks=pytest.mark.ceph)])
+def s3_options(request):
+    """Options of an S3 store in a fresh bucket: on moto's emulator (fast, in every run) and
+    on Ceph's RADOS gateway (the ``ceph`` group: what production runs)."""
+    bucket = "vitrine-" + request.node.originalname.lower().replace("_", "-")[:40].strip("-")
+    if request.param == "rgw":
+        return request.getfixturevalue("ceph").s3_store_options(bucket)
+    s3_endpoint = request.getfixturevalue("s3_endpoint")
     return {
         "kind": "s3",
         "bucket": bucket,

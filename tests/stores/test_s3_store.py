@@ -10,6 +10,7 @@ from catalog.data.stores.s3 import S3Store
 from catalog.models import ImageLocation
 from tests.api.test_image_data import body, download, upload
 from tests.conftest import assert_status
+from tests.livesrv import free_port
 
 MiB = 1024 * 1024
 
@@ -22,6 +23,7 @@ def make_store(options) -> S3Store:
 
 def test_multipart_write_and_ranged_reads(s3_options):
     store = make_store(s3_options)
+    store.ping()  # the readiness probe (creates the bucket first: create_bucket)
     data = os.urandom(12 * MiB + 123)
     writer = store.begin("image-1")
     for i in range(0, len(data), MiB):
@@ -117,3 +119,34 @@ def test_failed_inspection_on_s3_leaves_no_object(alice, settings, s3_options):
     store = stores.get_store("objects")
     assert list(store.list_blobs()) == []
     assert store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", []) == []
+
+
+def test_a_multipart_upload_lost_mid_way_fails_cleanly(s3_options):
+    """The gateway forgets the upload between two parts (an operator's abort, a lifecycle
+    rule): the next part fails with StoreError, and nothing is left under the key."""
+    store = make_store(s3_options)
+    writer = store.begin("interrupted")
+    writer.write(os.urandom(6 * MiB))
+    assert writer.upload_id is not None
+    store.client.abort_multipart_upload(
+        Bucket=store.bucket, Key=writer.key, UploadId=writer.upload_id
+    )
+    with pytest.raises(stores.StoreError):
+        writer.write(os.urandom(6 * MiB))
+        writer.commit()
+    writer.abort()
+    assert list(store.list_blobs()) == []
+    assert store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", []) == []
+
+
+def test_an_unreachable_endpoint_is_a_store_error(s3_options):
+    options = dict(s3_options, endpoint_url=f"http://127.0.0.1:{free_port()}")
+    options["create_bucket"] = False
+    store = make_store(options)
+    with pytest.raises(stores.StoreError):
+        store.ping()
+    with pytest.raises(stores.StoreError):
+        store.size(f"s3://{store.bucket}/gone")
+    writer = store.begin("never")
+    with pytest.raises(stores.StoreError):
+        writer.write(os.urandom(6 * MiB))

@@ -1,9 +1,10 @@
 """The configured image stores.
 
-``CATALOG_STORES`` maps store ids to options: ``kind`` (``file`` or ``s3``), ``description``,
-``read_only`` and the kind's own options (``path`` for ``file``; ``bucket``, ``endpoint_url``,
-``region_name``, ``access_key_id``, ``secret_access_key``, ``prefix``, ``part_size``,
-``create_bucket`` for ``s3``). ``CATALOG_DEFAULT_STORE`` names the store uploads go to.
+``CATALOG_STORES`` maps store ids to options: ``kind`` (``file``, ``s3`` or ``rbd``),
+``description``, ``read_only`` and the kind's own options (``path`` for ``file``; ``bucket``,
+``endpoint_url``, ``region_name``, ``access_key_id``, ``secret_access_key``, ``prefix``,
+``part_size``, ``create_bucket`` for ``s3``; ``pool``, ``user``, ``conf_file``, ``keyring``,
+``chunk_size``, ``connect_timeout`` for ``rbd``). ``CATALOG_DEFAULT_STORE`` names the store uploads go to.
 Unset, there is one filesystem store, ``local``, under ``CATALOG_STORE_DIR``.
 """
 
@@ -15,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from catalog.data.stores.base import BlobNotFound, Store, StoredBlob, StoreError
 from catalog.data.stores.filesystem import FileStore
+from catalog.data.stores.rbd import RBDStore
 from catalog.data.stores.s3 import S3Store
 
 __all__ = [
@@ -28,7 +30,7 @@ __all__ = [
     "multiple_backends",
 ]
 
-KINDS: dict[str, type[Store]] = {"file": FileStore, "s3": S3Store}
+KINDS: dict[str, type[Store]] = {"file": FileStore, "s3": S3Store, "rbd": RBDStore}
 DEFAULT_STORE_ID = "local"
 
 
@@ -60,7 +62,7 @@ def _build(config_json: str, default: str) -> dict[str, Store]:
         kind = options.pop("kind", "file")
         if kind not in KINDS:
             raise ImproperlyConfigured(
-                f"CATALOG_STORES[{store_id!r}]: unknown kind {kind!r} (use file or s3)."
+                f"CATALOG_STORES[{store_id!r}]: unknown kind {kind!r} (use file, s3 or rbd)."
             )
         try:
             built[store_id] = KINDS[kind](store_id, **options)

@@ -108,6 +108,10 @@ class Store(ABC):
         blob at ``key`` if it was committed (the caller knows that no location names it, and
         that no live writer of ``key`` is running). Never raises for what is already gone."""
 
+    def ping(self) -> None:
+        """Raise StoreError unless the store answers (the readiness check): one cheap call."""
+        next(iter(self.list_blobs()), None)
+
     def describe(self) -> dict:
         """Store-specific facts for admins (``/v2/info/stores/detail``); no secrets."""
         return {}

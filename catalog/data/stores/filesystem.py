@@ -159,6 +159,14 @@ class FileStore(Store):
     def ensure_root(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
 
+    def ping(self) -> None:
+        # The root may not exist before the first upload: its nearest existing folder counts.
+        place = self.root
+        while not place.exists() and place != place.parent:
+            place = place.parent
+        if not os.access(place, os.W_OK | os.X_OK):
+            raise StoreError(f"{place} is not writable")
+
     def path_for(self, key: str) -> Path:
         return self.root / check_key(key)
 

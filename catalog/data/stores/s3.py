@@ -172,6 +172,12 @@ class S3Store(Store):
                 self._ensure_bucket()
         return self._client
 
+    def ping(self) -> None:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except _client_errors() as exc:
+            raise StoreError(f"S3 bucket {self.bucket} does not answer: {exc}") from exc
+
     def _ensure_bucket(self) -> None:
         try:
             self._client.head_bucket(Bucket=self.bucket)

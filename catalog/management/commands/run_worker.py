@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from catalog.worker import redis_queue
 from catalog.worker.runtime import Runtime
 
 
@@ -9,8 +10,9 @@ class Command(BaseCommand):
         "Run the background worker: CATALOG_WORKER_CONCURRENCY threads taking jobs from the "
         "database queue (at most CATALOG_IMPORT_PER_PROJECT imports of one project at a time), "
         "and the periodic jobs (the recovery sweep every CATALOG_RECOVERY_INTERVAL seconds). "
-        "SIGTERM: finish or hand back the running jobs, then exit. With the Redis backend run "
-        "`rqworker` for the jobs: this command then runs the periodic jobs only."
+        "SIGTERM: finish or hand back the running jobs, then exit. With the Redis backend "
+        "(django_tasks_rq.RQBackend) it runs an RQ worker for the jobs instead (one at a time: "
+        "run several for more) beside the same periodic jobs."
     )
 
     def add_arguments(self, parser):
@@ -28,7 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args, batch=False, interval=1.0, concurrency=None, **options):
         backend = settings.TASKS["default"]["BACKEND"]
         takes_jobs = backend.startswith("django_tasks_db.")
-        if not takes_jobs:
+        on_redis = backend.startswith("django_tasks_rq.")
+        if not takes_jobs and not on_redis:
             self.stderr.write(
                 f"The task backend is {backend}: run its own worker for the jobs; this one "
                 "runs the periodic jobs only."
@@ -37,7 +40,9 @@ class Command(BaseCommand):
             concurrency=(concurrency or settings.CATALOG_WORKER_CONCURRENCY) if takes_jobs else 0,
             interval=interval,
         )
-        if batch:
+        if on_redis:
+            redis_queue.run(runtime, batch=batch)
+        elif batch:
             runtime.run_batch()
         else:
             runtime.run_forever()
