@@ -40,7 +40,8 @@ def decide_publication(request, ctx, request_id):
     else:
         try:
             decide(ctx, request_id, reason)
-            messages.success(request, f"Publication request {decision}d.")
+            past = {"approve": "approved", "reject": "rejected"}[decision]
+            messages.success(request, f"Publication request {past}.")
         except CatalogError as exc:
             messages.error(request, exc.message)
     return redirect("ui:publications")
