@@ -91,8 +91,9 @@ def test_the_wire_shows_whole_seconds(alice, within_one_second):
     ],
 )
 @pytest.mark.parametrize("column", ["created_at", "updated_at"])
-def test_time_filters_compare_at_the_second_shown(alice, within_one_second, column, expression,
-                                                  expected):
+def test_time_filters_compare_at_the_second_shown(
+    alice, within_one_second, column, expression, expected
+):
     assert names(alice, f"?{column}={expression.replace('+', '%2B')}") == expected
 
 
