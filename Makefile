@@ -20,8 +20,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $@
 
-# The openstack CLI and glance client (the README's CLI section). Not part of `make run`: they
-# add a minute and ~100 packages to a first start that curl and the browser do not need.
+# The openstack CLI and glance client (the README's CLI section). Not part of `make run`: a
+# large dependency tree that a first start for curl and the browser does not need.
 $(VENV)/.installed-cli: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[cli]'
 	touch $@
