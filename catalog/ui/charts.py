@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
-WIDTH, ROW, MARGIN, LABEL = 720, 46, 16, 190
+from catalog.reads.units import iec_size
+
+# As wide as the page's content column, so that the chart is drawn 1:1, not stretched.
+WIDTH, ROW, MARGIN, LABEL = 1120, 46, 16, 190
 COLOURS = {"ok": (32, 87, 164), "warn": (154, 91, 0), "full": (163, 32, 32)}
 TRACK, TEXT, UNLIMITED = (226, 231, 237), (29, 35, 43), (120, 160, 120)
 
@@ -14,24 +17,37 @@ TRACK, TEXT, UNLIMITED = (226, 231, 237), (29, 35, 43), (120, 160, 120)
 @dataclass(frozen=True)
 class Bar:
     label: str
-    usage: int
-    limit: int  # -1: unlimited
-    unit: str = ""
+    usage: int  # bytes when ``size``, else a count
+    limit: int | None  # None: unlimited
+    size: bool = False
 
     @property
     def share(self) -> float | None:
         """Used fraction of the limit (None when unlimited); a zero limit used is full."""
-        if self.limit < 0:
+        if self.limit is None:
             return None
         if self.limit == 0:
             return 1.0 if self.usage else 0.0
         return self.usage / self.limit
 
+    def shown(self, value: int | None) -> str:
+        if value is None:
+            return "unlimited"
+        return iec_size(value) if self.size else str(value)
+
+    @property
+    def shown_usage(self) -> str:
+        return self.shown(self.usage)
+
+    @property
+    def shown_limit(self) -> str:
+        return self.shown(self.limit)
+
     def caption(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        if self.limit < 0:
-            return f"{self.usage}{unit} used (unlimited)"
-        return f"{self.usage} of {self.limit}{unit} ({round((self.share or 0) * 100)} %)"
+        if self.limit is None:
+            return f"{self.shown(self.usage)} used (unlimited)"
+        percent = round((self.share or 0) * 100)
+        return f"{self.shown(self.usage)} of {self.shown(self.limit)} ({percent} %)"
 
 
 def _colour(share: float) -> tuple[int, int, int]:

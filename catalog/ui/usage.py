@@ -11,18 +11,17 @@ from catalog.ui.charts import Bar, render_bars
 from catalog.ui.session import catalog_view
 
 LABELS = {
-    quotas.IMAGE_SIZE_TOTAL: ("Stored data", "MiB"),
-    quotas.IMAGE_COUNT_TOTAL: ("Images", ""),
-    quotas.IMAGE_STAGE_TOTAL: ("Staged data", "MiB"),
-    quotas.IMAGE_COUNT_UPLOADING: ("Uploads in progress", ""),
+    quotas.IMAGE_SIZE_TOTAL: "Stored data",
+    quotas.IMAGE_COUNT_TOTAL: "Images",
+    quotas.IMAGE_STAGE_TOTAL: "Staged data",
+    quotas.IMAGE_COUNT_UPLOADING: "Uploads in progress",
 }
 
 
 def bars_of(project_id: str) -> list[Bar]:
-    figures = quotas.usage_info(project_id)["usage"]
+    """Sizes in bytes (shown in IEC units), so a half-used MiB is not shown as 0."""
     return [
-        Bar(LABELS[name][0], figures[name]["usage"], figures[name]["limit"], LABELS[name][1])
-        for name in quotas.QUOTA_NAMES
+        Bar(LABELS[f.name], f.usage, f.limit, f.is_size) for f in quotas.usage_figures(project_id)
     ]
 
 

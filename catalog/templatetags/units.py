@@ -1,0 +1,18 @@
+"""``{% load units %}``: ``{{ image.size|iec }}`` (catalog.reads.units, shared with the admin)."""
+
+from django import template
+
+from catalog.reads.units import iec_size
+
+register = template.Library()
+
+
+@register.filter
+def iec(value):
+    return iec_size(value)
+
+
+@register.filter
+def yesno_word(value):
+    """Booleans as words a person reads ("yes"/"no"), never Python's True/False."""
+    return "yes" if value else "no"
