@@ -553,6 +553,9 @@ CATALOG_TASK_TIME_TO_LIVE = env_int("CATALOG_TASK_TIME_TO_LIVE", 48, minimum=1)
 # Seconds between two recovery sweeps of every worker (dead uploads, stages and imports:
 # catalog.services.recovery; `manage.py recover` runs one from cron).
 CATALOG_RECOVERY_INTERVAL = env_int("CATALOG_RECOVERY_INTERVAL", 15, minimum=1)
+# Seconds between two refreshes of the day's usage sample of every project (the catalog's
+# usage-over-time chart keeps one sample per project a day: catalog.services.usage_history).
+CATALOG_USAGE_SAMPLE_INTERVAL = env_int("CATALOG_USAGE_SAMPLE_INTERVAL", 3600, minimum=60)
 # Threads of one `manage.py run_worker` taking jobs (imports run concurrently).
 CATALOG_WORKER_CONCURRENCY = env_int("CATALOG_WORKER_CONCURRENCY", 4, minimum=1)
 # Seconds a stopping worker (SIGTERM) lets its running jobs finish before it hands them back

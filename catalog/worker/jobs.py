@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog.reads import queries
-from catalog.services import recovery
+from catalog.services import recovery, usage_history
 from catalog.services.imports import queue
 from catalog.services.imports.recovery import hand_back
 from catalog.worker import handover
@@ -44,6 +44,11 @@ PERIODIC = [
         "jobs of dead workers",
         handover.requeue_jobs_of_dead_workers,
         lambda: settings.CATALOG_RECOVERY_INTERVAL,
+    ),
+    PeriodicJob(
+        "usage samples",
+        usage_history.record_daily_samples,
+        lambda: settings.CATALOG_USAGE_SAMPLE_INTERVAL,
     ),
 ]
 
