@@ -79,3 +79,41 @@ def render_bars(title: str, bars: list[Bar]) -> bytes:
     out = io.BytesIO()
     canvas.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+HISTORY_HEIGHT, PANEL = 330, 120
+
+
+def render_history(title: str, samples) -> bytes:
+    """Two bar panels, one bar a day: stored data (IEC units) and image count. ``samples``
+    have ``day``, ``stored_bytes`` and ``image_count``, oldest first."""
+    canvas = Image.new("RGB", (WIDTH, HISTORY_HEIGHT), "white")
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default(size=13)
+    draw.text((MARGIN, MARGIN), title, fill=TEXT, font=ImageFont.load_default(size=16))
+    panels = [
+        ("Stored data", [s.stored_bytes for s in samples], iec_size),
+        ("Images", [s.image_count for s in samples], str),
+    ]
+    left, right = LABEL, WIDTH - MARGIN
+    for index, (label, values, shown) in enumerate(panels):
+        top = MARGIN + 36 + index * (PANEL + 24)
+        bottom = top + PANEL - 16
+        draw.text((MARGIN, top), label, fill=TEXT, font=font)
+        peak = max(values, default=0)
+        draw.text((MARGIN, top + 18), f"max {shown(peak)}", fill=TEXT, font=font)
+        draw.line((left, bottom, right, bottom), fill=TRACK, width=1)
+        if not values:
+            draw.text((left, top + 30), "no sample yet", fill=TEXT, font=font)
+            continue
+        step = (right - left) / len(values)
+        for position, value in enumerate(values):
+            height = 0 if peak == 0 else round((bottom - top - 4) * value / peak)
+            x0 = left + position * step + 1
+            draw.rectangle((x0, bottom - height, x0 + max(step - 3, 1), bottom), fill=COLOURS["ok"])
+        first, last = samples[0].day.isoformat(), samples[-1].day.isoformat()
+        draw.text((left, bottom + 2), first, fill=TEXT, font=font)
+        draw.text((right - 80, bottom + 2), last, fill=TEXT, font=font)
+    out = io.BytesIO()
+    canvas.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from catalog.identity.models import Project
-from catalog.services import quotas
-from catalog.ui.charts import Bar, render_bars
+from catalog.services import quotas, usage_history
+from catalog.ui.charts import Bar, render_bars, render_history
 from catalog.ui.session import catalog_view
 
 LABELS = {
@@ -45,4 +45,16 @@ def usage_chart(request, ctx, project_id):
     if project is None:
         raise Http404("No such project.")
     png = render_bars(f"Quota usage of {project.name}", bars_of(project.id))
+    return HttpResponse(png, content_type="image/png")
+
+
+@never_cache
+@catalog_view
+def usage_history_chart(request, ctx, project_id):
+    """The last 30 days of a project's samples (recorded by the worker) as a PNG."""
+    project = next((p for p in projects_for(ctx) if p.id == project_id), None)
+    if project is None:
+        raise Http404("No such project.")
+    samples = usage_history.history(project.id)
+    png = render_history(f"Usage of {project.name}, last 30 days", samples)
     return HttpResponse(png, content_type="image/png")
