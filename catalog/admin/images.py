@@ -200,7 +200,7 @@ class ImageAdmin(ScopedModelAdmin):
         "human_size",
         "formats",
         "flags",
-        "created_at",
+        "created",
     ]
     list_display_links = ["name"]
     ordering = ["-created_at", "-id"]
@@ -316,6 +316,14 @@ class ImageAdmin(ScopedModelAdmin):
     @admin.display(description="formats")
     def formats(self, obj):
         return f"{obj.disk_format or '-'}/{obj.container_format or '-'}"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj):
+        return format_html(
+            '<time datetime="{}">{}</time>',
+            obj.created_at.isoformat(),
+            timezone.localtime(obj.created_at).strftime("%Y-%m-%d %H:%M"),
+        )
 
     @admin.display(description="flags")
     def flags(self, obj):

@@ -3,6 +3,7 @@ table, for screen readers)."""
 
 import io
 from dataclasses import dataclass
+from datetime import timedelta
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -84,9 +85,10 @@ def render_bars(title: str, bars: list[Bar]) -> bytes:
 HISTORY_HEIGHT, PANEL = 330, 120
 
 
-def render_history(title: str, samples) -> bytes:
-    """Two bar panels, one bar a day: stored data (IEC units) and image count. ``samples``
-    have ``day``, ``stored_bytes`` and ``image_count``, oldest first."""
+def render_history(title: str, samples, first_day, days: int = 30) -> bytes:
+    """Two bar panels, one slot a day from ``first_day`` for ``days`` days: stored data (IEC
+    units) and image count. ``samples`` have ``day``, ``stored_bytes`` and ``image_count``;
+    a day without a sample is an empty slot."""
     canvas = Image.new("RGB", (WIDTH, HISTORY_HEIGHT), "white")
     draw = ImageDraw.Draw(canvas)
     font = ImageFont.load_default(size=13)
@@ -106,14 +108,17 @@ def render_history(title: str, samples) -> bytes:
         if not values:
             draw.text((left, top + 30), "no sample yet", fill=TEXT, font=font)
             continue
-        step = (right - left) / len(values)
-        for position, value in enumerate(values):
-            height = 0 if peak == 0 else round((bottom - top - 4) * value / peak)
+        step = (right - left) / days
+        for sample, value in zip(samples, values, strict=True):
+            position = (sample.day - first_day).days
+            if not 0 <= position < days:
+                continue
+            height = 0 if peak == 0 else max(1, round((bottom - top - 4) * value / peak))
             x0 = left + position * step + 1
             draw.rectangle((x0, bottom - height, x0 + max(step - 3, 1), bottom), fill=COLOURS["ok"])
-        first, last = samples[0].day.isoformat(), samples[-1].day.isoformat()
-        draw.text((left, bottom + 2), first, fill=TEXT, font=font)
-        draw.text((right - 80, bottom + 2), last, fill=TEXT, font=font)
+        last_day = first_day + timedelta(days=days - 1)
+        draw.text((left, bottom + 2), first_day.isoformat(), fill=TEXT, font=font)
+        draw.text((right - 80, bottom + 2), last_day.isoformat(), fill=TEXT, font=font)
     out = io.BytesIO()
     canvas.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -1,8 +1,11 @@
 """Quota usage: the acting project's limits and usage (every project's for admins), as a
 table and as PNG bar charts."""
 
+from datetime import timedelta
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from catalog.identity.models import Project
@@ -10,6 +13,7 @@ from catalog.services import quotas, usage_history
 from catalog.ui.charts import Bar, render_bars, render_history
 from catalog.ui.session import catalog_view
 
+HISTORY_DAYS = 30
 LABELS = {
     quotas.IMAGE_SIZE_TOTAL: "Stored data",
     quotas.IMAGE_COUNT_TOTAL: "Images",
@@ -55,6 +59,8 @@ def usage_history_chart(request, ctx, project_id):
     project = next((p for p in projects_for(ctx) if p.id == project_id), None)
     if project is None:
         raise Http404("No such project.")
-    samples = usage_history.history(project.id)
-    png = render_history(f"Usage of {project.name}, last 30 days", samples)
+    today = timezone.now().date()
+    samples = usage_history.history(project.id, HISTORY_DAYS, today)
+    first_day = today - timedelta(days=HISTORY_DAYS - 1)
+    png = render_history(f"Usage of {project.name}, last 30 days", samples, first_day)
     return HttpResponse(png, content_type="image/png")
