@@ -46,6 +46,33 @@ def test_no_example_hard_codes_the_default_port():
             assert "127.0.0.1:8000" not in code, code
 
 
+def test_examples_write_only_under_var():
+    # The import example wrote cirros.img into the checkout's root, which git does not ignore.
+    for kind, code in shell_blocks():
+        if kind == "runnable":
+            for line in code.splitlines():
+                command = line.split("#", 1)[0]  # comments say "# -> 201" and the like
+                for target in re.findall(r"(?:^|\s)>\s*([\w./$-]+)", command):
+                    assert target.startswith(("var/", "/dev/")), line
+
+
+def test_the_image_is_deleted_after_its_last_use():
+    runnable = [code for kind, code in shell_blocks() if kind == "runnable"]
+    uses = [i for i, code in enumerate(runnable) if "$IMAGE_ID" in code]
+    deletes = [i for i, code in enumerate(runnable) if "DELETE $IMAGES/v2/images/$IMAGE_ID" in code]
+    assert deletes == [uses[-1]], (uses, deletes)
+
+
+def test_the_second_account_has_a_cloud_and_a_file_of_its_own():
+    # Both clouds were named `vitrine`, and the exported OS_CLIENT_CONFIG_FILE hid the second.
+    text = README.read_text()
+    assert "  vitrine-alice:\n" in text
+    assert (
+        "OS_CLIENT_CONFIG_FILE=$PWD/var/alice-clouds.yaml .venv/bin/openstack --os-cloud "
+        "vitrine-alice" in text
+    )
+
+
 def test_make_cli_installs_the_clients_the_readme_uses():
     # The CLI section shows `make cli` before the first `.venv/bin/openstack` (issue item 1).
     text = README.read_text()
