@@ -70,14 +70,16 @@ class Command(BaseCommand):
         path = settings.VAR_DIR / "clouds.yaml"
         password = _stored_password(path)
         lines = ["", "An admin exists already; no new account was made."]
-        if user is not None and password is not None and user.check_password(password):
-            clouds_path = write_clouds_yaml(_auth_base(url), password)
+        # Behind an external Keystone (no base) there is no clouds.yaml to point anywhere.
+        base = _auth_base(url) if user is not None else None
+        if base is not None and password is not None and user.check_password(password):
+            clouds_path = write_clouds_yaml(base, password)
             lines += [
                 f"  Browser: {url}/admin/  user: {DEMO_USER}  password: in {clouds_path}"
                 f" (clouds.{CLOUD}.auth.password)",
                 *_cli_lines(clouds_path),
             ]
-        elif user is not None:
+        elif base is not None:
             lines.append(
                 f"  The password of {DEMO_USER!r} is not in {path} (changed, or the file is gone)."
             )
