@@ -161,10 +161,10 @@ class ImageForm(forms.ModelForm):
 COMPUTED_FIELDS = [
     "id",
     "status",
-    "owner",
+    "owner_name",
     "container_format",
     "disk_format",
-    "human_size",
+    "size_detail",
     "human_virtual_size",
     "checksum",
     "os_hash_algo",
@@ -306,6 +306,12 @@ class ImageAdmin(ScopedModelAdmin):
         if obj.size is None:
             return "-"
         return format_html('<span title="{} bytes">{}</span>', obj.size, iec_size(obj.size))
+
+    @admin.display(description="size")
+    def size_detail(self, obj):
+        if obj.size is None or obj.size < 1024:
+            return iec_size(obj.size)
+        return f"{iec_size(obj.size)} ({obj.size} bytes)"
 
     @admin.display(description="virtual size")
     def human_virtual_size(self, obj):

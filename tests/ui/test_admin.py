@@ -212,7 +212,8 @@ def test_change_page_names_properties_and_wraps_hashes(admin_web, image, alice):
     give_data(alice, image["id"])
     html = admin_web.get(f"{CHANGELIST}{image['id']}/change/").content.decode()
     assert "Propertys" not in html and "Properties" in html
-    assert "512 bytes" in html and "catalog/admin.css" in html
+    assert "512 bytes (512 bytes)" not in html and "512 bytes" in html
+    assert "catalog/admin.css" in html and ">project-a</a>" in html  # owner by name
 
 
 def test_project_page_shows_quota_bars_with_units_and_its_images(admin_web, alice, image):
