@@ -309,15 +309,11 @@ class ImageAdmin(ScopedModelAdmin):
 
     @admin.display(description="size")
     def size_detail(self, obj):
-        if obj.size is None or obj.size < 1024:
-            return iec_size(obj.size)
-        return f"{iec_size(obj.size)} ({obj.size} bytes)"
+        return _with_bytes(obj.size)
 
     @admin.display(description="virtual size")
     def human_virtual_size(self, obj):
-        if obj.virtual_size is None:
-            return "-"
-        return f"{iec_size(obj.virtual_size)} ({obj.virtual_size} bytes)"
+        return _with_bytes(obj.virtual_size)
 
     @admin.display(description="formats")
     def formats(self, obj):
@@ -447,6 +443,13 @@ class ImageAdmin(ScopedModelAdmin):
             lambda c, i: image_service.delete_image(c, i.pk),
             "deleted",
         )
+
+
+def _with_bytes(value: int | None) -> str:
+    """``1.5 KiB (1536 bytes)``; the exact count only where the IEC figure rounds."""
+    if value is None or value < 1024:
+        return iec_size(value)
+    return f"{iec_size(value)} ({value} bytes)"
 
 
 def _describe(image) -> str:
