@@ -229,3 +229,20 @@ def test_quota_overrides_are_listed_with_units(admin_web, project_a):
     quotas.set_project_quota(project_a.id, image_size_total=51200, image_count_total=-1)
     html = admin_web.get("/admin/catalog/projectquota/").content.decode()
     assert "50 GiB" in html and "unlimited" in html and "51200" not in html
+
+
+def test_image_list_costs_the_same_queries_whatever_the_page_size(admin_web, alice, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as captured:
+            assert_status(admin_web.get(CHANGELIST), 200)
+        return len(captured)
+
+    for index in range(2):
+        alice.create_image(name=f"few-{index}")
+    few = queries_for_list()
+    for index in range(20):
+        (alice if index % 2 else bob).create_image(name=f"many-{index}")
+    assert queries_for_list() == few  # owner names, badges and sizes add no query per row
