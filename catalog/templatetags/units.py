@@ -11,8 +11,3 @@ register = template.Library()
 def iec(value):
     return iec_size(value)
 
-
-@register.filter
-def yesno_word(value):
-    """Booleans as words a person reads ("yes"/"no"), never Python's True/False."""
-    return "yes" if value else "no"
