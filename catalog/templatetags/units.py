@@ -10,4 +10,3 @@ register = template.Library()
 @register.filter
 def iec(value):
     return iec_size(value)
-
