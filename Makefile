@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker serve install install-test link-ceph-bindings migrate demo test lint format clean
+.PHONY: run worker serve install install-test cli link-ceph-bindings migrate demo test lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $@
 
+# The openstack CLI and glance client (the README's CLI section). Not part of `make run`: a
+# large dependency tree that a first start for curl and the browser does not need.
+$(VENV)/.installed-cli: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[cli]'
+	touch $@
+
 install: $(VENV)/.installed
+
+cli: $(VENV)/.installed-cli
 
 install-test: $(VENV)/.installed-test
 

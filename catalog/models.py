@@ -501,3 +501,24 @@ class RetiredImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.image_id} retired from {self.family}"
+
+
+class UsageSample(models.Model):
+    """A project's storage and image count on one day (UTC), for the usage-over-time chart.
+    The worker's periodic job (catalog.services.usage_history) writes one row per project a
+    day and refreshes it while the day lasts, so the row holds the day's last figures."""
+
+    project_id = models.CharField(max_length=255)
+    day = models.DateField()
+    stored_bytes = models.BigIntegerField(default=0)
+    image_count = models.IntegerField(default=0)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project_id", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["project_id", "day"], name="one_usage_sample_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"usage of {self.project_id} on {self.day}"

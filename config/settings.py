@@ -568,6 +568,9 @@ CATALOG_RECOVERY_INTERVAL = env_int("CATALOG_RECOVERY_INTERVAL", 15, minimum=1)
 # Seconds between two runs of the image lifecycle jobs of a worker (hide deprecated images
 # whose x_vitrine_hide_after has passed; retention: catalog.services.families, retention).
 CATALOG_LIFECYCLE_INTERVAL = env_int("CATALOG_LIFECYCLE_INTERVAL", 300, minimum=1)
+# Seconds between two refreshes of the day's usage sample of every project (the catalog's
+# usage-over-time chart keeps one sample per project a day: catalog.services.usage_history).
+CATALOG_USAGE_SAMPLE_INTERVAL = env_int("CATALOG_USAGE_SAMPLE_INTERVAL", 3600, minimum=60)
 # Threads of one `manage.py run_worker` taking jobs (imports run concurrently).
 CATALOG_WORKER_CONCURRENCY = env_int("CATALOG_WORKER_CONCURRENCY", 4, minimum=1)
 # Seconds a stopping worker (SIGTERM) lets its running jobs finish before it hands them back

@@ -3,9 +3,11 @@ Every change made in the admin goes through the services with that context, so p
 records are the same as in the API."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.template.response import TemplateResponse
 
 from catalog.exceptions import CatalogError
 from catalog.identity import services as identity
@@ -30,6 +32,34 @@ def run_on_each(
             modeladmin.message_user(request, f"{item}: {exc.message}", messages.ERROR)
     if done:
         modeladmin.message_user(request, f"{done} {noun} {done_message}.", messages.SUCCESS)
+
+
+def confirm_then_run(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    action: str,
+    change: str,
+    operation,
+    done_message: str,
+    describe=str,
+):
+    """A bulk action in two steps: first a page listing each selected row and what will
+    change (``change``), then, once confirmed, ``run_on_each`` through the services."""
+    if request.POST.get("confirmed") == "yes":
+        run_on_each(modeladmin, request, queryset, operation, done_message)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Are you sure?",
+        "opts": modeladmin.model._meta,
+        "rows": [(item.pk, describe(item)) for item in queryset],
+        "change": change,
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/catalog/confirm_action.html", context)
 
 
 def admin_context(request):

@@ -6,25 +6,31 @@ API: actions call ``actions.deactivate``, ``images.update_image``, ``publication
 ``images.delete_image`` and ``members.set_member_status``; inlines are read-only.
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, Subquery
-from django.utils.html import format_html_join
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from catalog import policy
 from catalog.admin.base import (
     ScopedInline,
     ScopedModelAdmin,
     admin_context,
+    confirm_then_run,
     run_on_each,
     sees_everything,
 )
-from catalog.choices import MemberStatus
+from catalog.choices import ImageStatus, MemberStatus, PublicationStatus
 from catalog.domain import patching
 from catalog.exceptions import CatalogError
 from catalog.identity.models import Project
-from catalog.models import Image, ImageMember, ImageProperty, ImageTag
+from catalog.models import Image, ImageMember, ImageProperty, ImageTag, PublicationRequest
+from catalog.reads.units import iec_size
 from catalog.services import actions, members, publication
 from catalog.services import images as image_service
 
@@ -68,6 +74,46 @@ class SizeFilter(admin.SimpleListFilter):
         return queryset.filter(bucket[1]) if bucket else queryset
 
 
+def _pending_publication():
+    return Exists(
+        PublicationRequest.objects.filter(image=OuterRef("pk"), status=PublicationStatus.PENDING)
+    )
+
+
+class WorklistFilter(admin.SimpleListFilter):
+    """The operator's saved questions: what waits for someone, what is stuck, what is off."""
+
+    title = "worklist"
+    parameter_name = "worklist"
+    STUCK_AFTER = timedelta(days=1)
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", "pending approval"),
+            ("stale", "queued for over a day"),
+            ("deactivated", "deactivated"),
+            ("nodata", "no data"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "pending":
+            return queryset.filter(_pending_publication())
+        if value == "stale":
+            since = timezone.now() - self.STUCK_AFTER
+            return queryset.filter(status=ImageStatus.QUEUED, created_at__lt=since)
+        if value == "deactivated":
+            return queryset.filter(status=ImageStatus.DEACTIVATED)
+        if value == "nodata":
+            return queryset.filter(size__isnull=True)
+        return queryset
+
+
+def badge(kind: str, value: str):
+    """A coloured label (admin.css colours it by ``kind``-``value``)."""
+    return format_html('<span class="vt-badge vt-{}-{}">{}</span>', kind, value, value)
+
+
 class ReadOnlyInline(ScopedInline):
     """Shown, never written: tags, properties and members change through the services
     (the HTML catalog's edit page, the API)."""
@@ -90,6 +136,7 @@ class TagInline(ReadOnlyInline):
 class PropertyInline(ReadOnlyInline):
     model = ImageProperty
     fields = ["name", "value"]
+    verbose_name, verbose_name_plural = "property", "properties"  # not "propertys"
 
 
 class MemberInline(ReadOnlyInline):
@@ -114,11 +161,11 @@ class ImageForm(forms.ModelForm):
 COMPUTED_FIELDS = [
     "id",
     "status",
-    "owner",
+    "owner_name",
     "container_format",
     "disk_format",
-    "size",
-    "virtual_size",
+    "size_detail",
+    "human_virtual_size",
     "checksum",
     "os_hash_algo",
     "os_hash_value",
@@ -142,20 +189,24 @@ def _approve_pending(ctx, image):
 @admin.register(Image)
 class ImageAdmin(ScopedModelAdmin):
     form = ImageForm
+    # Fits 1366 px: the id is shortened (copy button for the whole one), the two formats and
+    # the two flags share a column each.
     list_display = [
         "name",
-        "id",
-        "status",
-        "visibility",
+        "short_id",
+        "status_badge",
+        "visibility_badge",
         "owner_name",
-        "size",
-        "disk_format",
-        "container_format",
-        "protected",
-        "os_hidden",
-        "created_at",
+        "human_size",
+        "formats",
+        "flags",
+        "created",
     ]
+    list_display_links = ["name"]
+    ordering = ["-created_at", "-id"]
+    date_hierarchy = "created_at"
     list_filter = [
+        WorklistFilter,
         "status",
         "visibility",
         OwnerFilter,
@@ -191,6 +242,10 @@ class ImageAdmin(ScopedModelAdmin):
     ]
     list_per_page = 50
 
+    class Media:
+        css = {"all": ["catalog/admin.css"]}
+        js = ["catalog/admin.js"]
+
     def get_queryset(self, request):
         return (
             super()
@@ -222,7 +277,63 @@ class ImageAdmin(ScopedModelAdmin):
 
     @admin.display(description="owner", ordering="owner_project")
     def owner_name(self, obj):
-        return obj.owner_project or obj.owner
+        if not obj.owner_project:
+            return obj.owner or "-"
+        url = reverse("admin:identity_project_change", args=[obj.owner])
+        return format_html('<a href="{}" title="{}">{}</a>', url, obj.owner, obj.owner_project)
+
+    @admin.display(description="id", ordering="id")
+    def short_id(self, obj):
+        return format_html(
+            '<span class="vt-id" title="{}">{}</span> '
+            '<button type="button" class="vt-copy" data-copy="{}" aria-label="Copy id {}">copy</button>',
+            obj.pk,
+            obj.pk[:8],
+            obj.pk,
+            obj.pk,
+        )
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return badge("status", obj.status)
+
+    @admin.display(description="visibility", ordering="visibility")
+    def visibility_badge(self, obj):
+        return badge("visibility", obj.visibility)
+
+    @admin.display(description="size", ordering="size")
+    def human_size(self, obj):
+        if obj.size is None:
+            return "-"
+        return format_html('<span title="{} bytes">{}</span>', obj.size, iec_size(obj.size))
+
+    @admin.display(description="size")
+    def size_detail(self, obj):
+        return _with_bytes(obj.size)
+
+    @admin.display(description="virtual size")
+    def human_virtual_size(self, obj):
+        return _with_bytes(obj.virtual_size)
+
+    @admin.display(description="formats")
+    def formats(self, obj):
+        return f"{obj.disk_format or '-'}/{obj.container_format or '-'}"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj):
+        return format_html(
+            '<time datetime="{}">{}</time>',
+            obj.created_at.isoformat(),
+            timezone.localtime(obj.created_at).strftime("%Y-%m-%d %H:%M"),
+        )
+
+    @admin.display(description="flags")
+    def flags(self, obj):
+        names = [n for n, on in (("protected", obj.protected), ("hidden", obj.os_hidden)) if on]
+        return (
+            format_html_join(" ", '<span class="vt-badge vt-flag">{}</span>', ((n,) for n in names))
+            or "-"
+        )
 
     @admin.display(description="stores")
     def stores(self, obj):
@@ -252,35 +363,101 @@ class ImageAdmin(ScopedModelAdmin):
             return super().log_change(request, obj, message)
         return None
 
+    def _confirmed(self, request, queryset, action, change, operation, done):
+        return confirm_then_run(
+            self,
+            request,
+            queryset,
+            action=action,
+            change=change,
+            operation=operation,
+            done_message=done,
+            describe=_describe,
+        )
+
     @admin.action(description="Deactivate selected images")
     def deactivate(self, request, queryset):
-        run_on_each(
-            self, request, queryset, lambda c, i: actions.deactivate(c, i.pk), "deactivated"
+        return self._confirmed(
+            request,
+            queryset,
+            "deactivate",
+            "These images will be deactivated: their data can no longer be downloaded "
+            "(admins still can) until they are reactivated.",
+            lambda c, i: actions.deactivate(c, i.pk),
+            "deactivated",
         )
 
     @admin.action(description="Reactivate selected images")
     def reactivate(self, request, queryset):
-        run_on_each(
-            self, request, queryset, lambda c, i: actions.reactivate(c, i.pk), "reactivated"
+        return self._confirmed(
+            request,
+            queryset,
+            "reactivate",
+            "These images will be reactivated: their data can be downloaded again.",
+            lambda c, i: actions.reactivate(c, i.pk),
+            "reactivated",
         )
 
     @admin.action(description="Protect selected images")
     def protect(self, request, queryset):
-        run_on_each(self, request, queryset, _set_protected(True), "protected")
+        return self._confirmed(
+            request,
+            queryset,
+            "protect",
+            "These images will be protected: nobody can delete them until unprotected.",
+            _set_protected(True),
+            "protected",
+        )
 
     @admin.action(description="Unprotect selected images")
     def unprotect(self, request, queryset):
-        run_on_each(self, request, queryset, _set_protected(False), "unprotected")
+        return self._confirmed(
+            request,
+            queryset,
+            "unprotect",
+            "These images will be unprotected: their owners can delete them.",
+            _set_protected(False),
+            "unprotected",
+        )
 
     @admin.action(description="Approve the pending publication requests (make public)")
     def approve_publication(self, request, queryset):
-        run_on_each(self, request, queryset, _approve_pending, "published")
+        return self._confirmed(
+            request,
+            queryset,
+            "approve_publication",
+            "The pending publication request of each of these images will be approved: the "
+            "images become public, visible to every project.",
+            _approve_pending,
+            "published",
+        )
 
     @admin.action(description="Delete selected images (protected images are refused)")
     def delete_images(self, request, queryset):
-        run_on_each(
-            self, request, queryset, lambda c, i: image_service.delete_image(c, i.pk), "deleted"
+        return self._confirmed(
+            request,
+            queryset,
+            "delete_images",
+            "These images and their data will be deleted for good (protected ones are "
+            "refused and stay).",
+            lambda c, i: image_service.delete_image(c, i.pk),
+            "deleted",
         )
+
+
+def _with_bytes(value: int | None) -> str:
+    """``1.5 KiB (1536 bytes)``; the exact count only where the IEC figure rounds."""
+    if value is None or value < 1024:
+        return iec_size(value)
+    return f"{iec_size(value)} ({value} bytes)"
+
+
+def _describe(image) -> str:
+    owner = getattr(image, "owner_project", None) or image.owner
+    return (
+        f"{image.name or '(no name)'} ({image.pk}), {image.status}, {image.visibility}, "
+        f"{iec_size(image.size)}, owner {owner}" + (", protected" if image.protected else "")
+    )
 
 
 # --- Memberships (invitations) -------------------------------------------------------------

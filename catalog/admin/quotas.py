@@ -6,7 +6,24 @@ from django.contrib import admin
 from catalog.admin.base import ScopedModelAdmin
 from catalog.identity.models import Project
 from catalog.models import ProjectQuota
+from catalog.reads.units import iec_from_mib, iec_size
 from catalog.services import quotas
+
+
+def _limit_column(name: str):
+    """A list column showing an override with its unit ("50 GiB", "100 images")."""
+
+    @admin.display(description=name, ordering=name)
+    def column(self, obj):
+        value = getattr(obj, name)
+        if value is None:
+            return "(default)"
+        if value < 0:
+            return "unlimited"
+        return iec_from_mib(value) if name in quotas.SIZE_QUOTAS else str(value)
+
+    column.__name__ = f"{name}_shown"
+    return column
 
 
 class ProjectQuotaForm(forms.ModelForm):
@@ -42,7 +59,12 @@ class ProjectQuotaAdmin(ScopedModelAdmin):
 
     form = ProjectQuotaForm
     admin_only_writes = True  # set_project_quota takes no request context
-    list_display = ["project_id", "project_name", *quotas.QUOTA_NAMES, "updated_at"]
+    list_display = [
+        "project_id",
+        "project_name",
+        *(f"{name}_shown" for name in quotas.QUOTA_NAMES),
+        "updated_at",
+    ]
     search_fields = ["project_id"]
     readonly_fields = ["usage", "updated_at"]
     empty_value_display = "(default)"
@@ -58,12 +80,19 @@ class ProjectQuotaAdmin(ScopedModelAdmin):
         project = Project.objects.filter(pk=obj.project_id).first()
         return project.name if project else "-"
 
+    image_size_total_shown = _limit_column(quotas.IMAGE_SIZE_TOTAL)
+    image_count_total_shown = _limit_column(quotas.IMAGE_COUNT_TOTAL)
+    image_stage_total_shown = _limit_column(quotas.IMAGE_STAGE_TOTAL)
+    image_count_uploading_shown = _limit_column(quotas.IMAGE_COUNT_UPLOADING)
+
     @admin.display(description="limits and usage")
     def usage(self, obj):
-        info = quotas.usage_info(obj.project_id)["usage"]
-        return "; ".join(
-            f"{name}: {figures['usage']} of {figures['limit']}" for name, figures in info.items()
-        )
+        parts = []
+        for figure in quotas.usage_figures(obj.project_id):
+            shown = iec_size if figure.is_size else str
+            limit = "unlimited" if figure.limit is None else shown(figure.limit)
+            parts.append(f"{figure.name}: {shown(figure.usage)} of {limit}")
+        return "; ".join(parts)
 
     def save_model(self, request, obj, form, change):
         limits = {name: form.cleaned_data.get(name) for name in quotas.QUOTA_NAMES}

@@ -55,12 +55,18 @@ class FormatWatch:
         self.enabled = container_format == ContainerFormat.BARE
         self.require_match = require_match
         self._wrapper: fi.InspectWrapper | None = None
+        self._received = 0
 
     def wrap(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         if not self.enabled:
             return iter(chunks)
-        self._wrapper = fi.InspectWrapper(iter(chunks))
+        self._wrapper = fi.InspectWrapper(self._counted(chunks))
         return self._wrapper
+
+    def _counted(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self._received += len(chunk)
+            yield chunk
 
     def _detected(self) -> fi.FileInspector:
         formats = self._wrapper.formats or []
@@ -97,6 +103,13 @@ class FormatWatch:
         if self.disk_format == DiskFormat.RAW:
             return detected.actual_size
         message = f"Image disk_format {self.disk_format} does not match stream data {name}"
+        if self._received == 0:
+            # An empty body is "raw" to the inspector; saying so hid the real mistake (the
+            # openstack client uploads its standard input when given no --file).
+            message = (
+                f"The upload was empty (0 bytes): a {self.disk_format} image needs data. "
+                "Send the file as the request body (openstack image create --file PATH)."
+            )
         if self.require_match:
             raise format_failure(message)
         logger.warning("%s (allowed: CATALOG_REQUIRE_IMAGE_FORMAT_MATCH is off)", message)
@@ -110,4 +123,5 @@ class FormatWatch:
             fatal = {k: v for k, v in exc.failures.items() if k not in nonfatal}
             if fatal:
                 reasons = "; ".join(f"{name}: {reason}" for name, reason in sorted(fatal.items()))
-                raise format_failure("Image failed safety checks", reasons) from None
+                # The reason goes in the message too: clients (the openstack CLI) show only it.
+                raise format_failure(f"Image failed safety checks: {reasons}", reasons) from None

@@ -5,7 +5,7 @@ No ORM here: ``catalog.reads.filters`` turns the parsed values into querysets, a
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from catalog import properties as props
 from catalog.choices import MemberStatus, Visibility
@@ -182,6 +182,29 @@ def parse_time_filter(name: str, raw: str) -> tuple[str, datetime]:
         raise BadRequest(
             f'Bad "{name}" query filter format. Use ISO 8601 DateTime notation.'
         ) from None
+
+
+def second_bounds(op: str, moment: datetime) -> tuple[datetime | None, datetime | None]:
+    """The stored-time range ``[low, high)`` an ``op:moment`` time filter selects.
+
+    Times are stored to the microsecond (so "newest first" holds within a second) but the
+    wire shows whole seconds, so a filter compares the second the client sees: ``eq:T``
+    matches every row created during that second, ``lte:T`` includes it all, ``gt:T``
+    starts at the next one (docs/glance-differences.md#time-filters-by-second). ``neq`` is
+    the complement of ``eq``. ``None`` is an open end; ``(low, low)`` selects nothing.
+    """
+    floor = moment.replace(microsecond=0)
+    one = timedelta(seconds=1)
+    whole = floor == moment
+    ceiling = floor if whole else floor + one
+    bounds = {
+        "gte": (ceiling, None),
+        "gt": (floor + one, None),
+        "lt": (None, ceiling),
+        "lte": (None, floor + one),
+        "eq": (floor, floor + one) if whole else (floor, floor),
+    }
+    return bounds["eq" if op == "neq" else op]
 
 
 def range_column(key: str) -> tuple[str, str] | None:

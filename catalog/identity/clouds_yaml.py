@@ -33,3 +33,19 @@ def render(clouds: dict[str, dict], region: str = "RegionOne", **options) -> str
         for name, cloud in clouds.items()
     ]
     return "clouds:\n" + "".join(entries)
+
+
+def parse(text: str) -> dict[str, dict]:
+    """Read back what ``render`` wrote: cloud name -> its ``auth`` values (JSON strings).
+    Only this module's own layout is understood; anything else is a ValueError."""
+    clouds: dict[str, dict] = {}
+    current: dict | None = None
+    for line in text.splitlines():
+        if line.startswith("  ") and not line.startswith("   ") and line.endswith(":"):
+            current = clouds.setdefault(line.strip()[:-1], {})
+        elif line.startswith("      ") and current is not None and ": " in line:
+            key, _, value = line.strip().partition(": ")
+            current[key] = json.loads(value) if value.startswith('"') else value
+    if not clouds:
+        raise ValueError("no cloud in this clouds.yaml")
+    return clouds

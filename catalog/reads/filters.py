@@ -76,10 +76,13 @@ class TimeFilter(ParsedFilter):
 
     def apply(self, qs, value):
         op, moment = listing.parse_time_filter(self.field_name, value)
-        if op == "neq":
-            return qs.exclude(**{self.field_name: moment})
-        lookup = "" if op == "eq" else f"__{op}"
-        return qs.filter(**{f"{self.field_name}{lookup}": moment})
+        low, high = listing.second_bounds(op, moment)
+        condition = Q()
+        if low is not None:
+            condition &= Q(**{f"{self.field_name}__gte": low})
+        if high is not None:
+            condition &= Q(**{f"{self.field_name}__lt": high})
+        return qs.exclude(condition) if op == "neq" else qs.filter(condition)
 
 
 class RangeFilter(ParsedFilter):

@@ -64,7 +64,7 @@ def create_image(ctx: RequestContext, body) -> Image:
     image_id = new.fields.pop("id", None)
     if image_id is not None and Image.objects.filter(pk=image_id.lower()).exists():
         raise Conflict(f"Image ID {image_id} already exists!")
-    now = timezone.now().replace(microsecond=0)
+    now = timezone.now()
     image = Image(owner=owner, created_at=now, updated_at=now, **new.fields)
     if image_id is not None:
         image.id = image_id.lower()
@@ -121,7 +121,7 @@ def transition(image: Image, target: str, **changes) -> Image:
         changes.setdefault("deleted", True)
         changes.setdefault("deleted_at", timezone.now())
     changes["status"] = target
-    changes["updated_at"] = timezone.now().replace(microsecond=0)
+    changes["updated_at"] = timezone.now()
     updated = Image.objects.filter(pk=image.pk, status=current, deleted=False).update(**changes)
     if not updated:
         fresh = Image.objects.filter(pk=image.pk).values_list("status", flat=True).first()
@@ -208,7 +208,7 @@ def _patch_state(image: Image) -> patching.ImageState:
 def _save_patch(image: Image, before: patching.ImageState, after: patching.ImageState) -> None:
     """Write the difference between two states (and bump ``updated_at``)."""
     columns = {k: v for k, v in after.fields.items() if before.fields[k] != v}
-    columns["updated_at"] = timezone.now().replace(microsecond=0)
+    columns["updated_at"] = timezone.now()
     Image.objects.filter(pk=image.pk).update(**columns)
     for name, value in columns.items():
         setattr(image, name, value)

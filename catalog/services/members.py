@@ -22,7 +22,7 @@ from catalog.reads import queries
 
 
 def _now():
-    return timezone.now().replace(microsecond=0)
+    return timezone.now()
 
 
 def _image_for(ctx: RequestContext, image_id: str, rule: str, *, lock: bool = False) -> Image:

@@ -201,6 +201,39 @@ def usage_info(project_id: str | None) -> dict:
     return {"usage": usage}
 
 
+@dataclass(frozen=True)
+class QuotaFigure:
+    """One quota for people (the admin's and the catalog's bars): in bytes or images, not
+    rounded to MiB as the wire's ``usage_info`` is."""
+
+    name: str
+    usage: int
+    limit: int | None  # None: unlimited
+    is_size: bool
+
+    @property
+    def share(self) -> float | None:
+        """The used fraction of the limit (None when unlimited; a used zero limit is full)."""
+        if self.limit is None:
+            return None
+        if self.limit == 0:
+            return 1.0 if self.usage else 0.0
+        return self.usage / self.limit
+
+
+def usage_figures(project_id: str) -> list[QuotaFigure]:
+    limits = project_limits(project_id)
+    return [
+        QuotaFigure(
+            name,
+            usage_of(project_id, name),
+            _in_base_units(name, limits[name]),
+            name in SIZE_QUOTAS,
+        )
+        for name in QUOTA_NAMES
+    ]
+
+
 # --- Checks --------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ def _locked_image(ctx: RequestContext, image_id: str) -> Image:
 
 
 def _touch(image: Image) -> None:
-    Image.objects.filter(pk=image.pk).update(updated_at=timezone.now().replace(microsecond=0))
+    Image.objects.filter(pk=image.pk).update(updated_at=timezone.now())
 
 
 def add_tag(ctx: RequestContext, image_id: str, tag: str) -> None:

@@ -24,6 +24,6 @@ def set_visibility(ctx: RequestContext, image_id: str, visibility: str) -> Image
         enforce_visibility_change(ctx, visibility)
         if image.visibility != visibility:
             image.visibility = visibility
-            image.updated_at = timezone.now().replace(microsecond=0)
+            image.updated_at = timezone.now()
             image.save(update_fields=["visibility", "updated_at"])
     return image

@@ -89,6 +89,7 @@ def image_list(request, ctx):
         "selects": listing.filter_selects(request.GET, projects),
         "search": request.GET.get(listing.SEARCH, ""),
         "tag": request.GET.get("tag", ""),
+        "show_hidden": bool(request.GET.get(listing.SHOW_HIDDEN)),
     }
     return render(request, "catalog/image_list.html", context, status=400 if page.error else 200)
 

@@ -15,6 +15,7 @@ from catalog.reads.filters import ImageFilterSet
 from catalog.reads.pagination import PageRequest, page_rows
 
 SEARCH = "q"
+SHOW_HIDDEN = "show_hidden"  # the catalog's toggle: hidden images listed with the others
 PAGE_SIZE = "25"
 SORTS = [
     ("created_at:desc", "newest first"),
@@ -48,7 +49,7 @@ def api_query(query: QueryDict) -> QueryDict:
     result = QueryDict(mutable=True)
     for key, values in query.lists():
         kept = [v for v in values if v != ""]
-        if key != SEARCH and kept:
+        if key not in (SEARCH, SHOW_HIDDEN) and kept:
             result.setlist(key, kept)
     result.setdefault("limit", PAGE_SIZE)
     result.setdefault("sort", SORTS[0][0])
@@ -83,6 +84,11 @@ def catalog_page(ctx: RequestContext, query: QueryDict) -> CatalogPage:
         if search and "\x00" not in search:
             candidates = candidates.filter(search_condition(search))
         images = ImageFilterSet(params, queryset=candidates).qs
+        if query.get(SHOW_HIDDEN) and "os_hidden" not in params:
+            # The API lists hidden images only when asked, and then only them (Glance).
+            hidden = params.copy()
+            hidden["os_hidden"] = "true"
+            images = images | ImageFilterSet(hidden, queryset=candidates).qs
         page.rows = page_rows(ctx, images, request)
     except CatalogError as exc:
         page.error = exc.message

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog.ui import images, publications, sharing, usage, views
+from catalog.ui import bulk, images, publications, sharing, usage, views
 
 app_name = "ui"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("project/", views.switch_project, name="switch-project"),
     path("images/", images.image_list, name="image-list"),
     path("images/new/", images.image_new, name="image-new"),
+    path("images/bulk/", bulk.bulk, name="image-bulk"),
     path("images/<str:image_id>/", images.image_detail, name="image-detail"),
     path("images/<str:image_id>/edit/", images.image_edit, name="image-edit"),
     path("images/<str:image_id>/upload/", images.image_upload, name="image-upload"),
@@ -31,4 +32,9 @@ urlpatterns = [
     ),
     path("usage/", usage.usage, name="usage"),
     path("usage/<str:project_id>/chart.png", usage.usage_chart, name="usage-chart"),
+    path(
+        "usage/<str:project_id>/history.png",
+        usage.usage_history_chart,
+        name="usage-history-chart",
+    ),
 ]

@@ -8,7 +8,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog import policy
 from catalog.identity.services import KEYSTONE_SESSION_KEY, SESSION_PROJECT_KEY
-from catalog.services import members
+from catalog.reads import dashboard
+from catalog.reads.units import iec_size
+from catalog.services import members, quotas, usage_history
 from catalog.ui.session import LoginForm, catalog_view, projects_of, switch_keystone_project
 
 
@@ -72,7 +74,24 @@ def switch_project(request, ctx):
 
 @catalog_view
 def home(request, ctx):
-    pending = 0
-    if ctx.project_id is not None:
-        pending = members.invitations(ctx).count() if policy.check(ctx, "get_images") else 0
-    return render(request, "catalog/home.html", {"ctx": ctx, "pending_invitations": pending})
+    """The project dashboard: images by status, storage against the quota, what waits for a
+    decision, and usage over time."""
+    context = {"ctx": ctx, "pending_invitations": 0, "by_status": [], "storage": None}
+    if ctx.project_id is not None and policy.check(ctx, "get_images"):
+        context["pending_invitations"] = members.invitations(ctx).count()
+        context["by_status"] = dashboard.images_by_status(ctx.project_id)
+        context["storage"] = _storage(ctx.project_id)
+        context["pending_publications"] = dashboard.pending_publication_requests(ctx)
+        context["history"] = usage_history.history(ctx.project_id)
+    return render(request, "catalog/home.html", context)
+
+
+def _storage(project_id: str) -> dict:
+    figure = next(f for f in quotas.usage_figures(project_id) if f.name == quotas.IMAGE_SIZE_TOTAL)
+    return {
+        "used": figure.usage,
+        "limit": figure.limit,
+        "shown": iec_size(figure.usage),
+        "limit_shown": "unlimited" if figure.limit is None else iec_size(figure.limit),
+        "percent": None if figure.share is None else round(figure.share * 100),
+    }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog.reads import queries
-from catalog.services import families, recovery, retention
+from catalog.services import families, recovery, retention, usage_history
 from catalog.services.imports import queue
 from catalog.services.imports.recovery import hand_back
 from catalog.worker import handover
@@ -49,6 +49,11 @@ PERIODIC = [
         "hide deprecated images", families.hide_expired, lambda: settings.CATALOG_LIFECYCLE_INTERVAL
     ),
     PeriodicJob("retention", retention.periodic, lambda: settings.CATALOG_LIFECYCLE_INTERVAL),
+    PeriodicJob(
+        "usage samples",
+        usage_history.record_daily_samples,
+        lambda: settings.CATALOG_USAGE_SAMPLE_INTERVAL,
+    ),
 ]
 
 QUEUED = {

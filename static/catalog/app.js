@@ -8,7 +8,7 @@ function formatBytes(bytes) {
   if (bytes >= 1024 * MiB) return (bytes / (1024 * MiB)).toFixed(2) + " GiB";
   if (bytes >= MiB) return (bytes / MiB).toFixed(1) + " MiB";
   if (bytes >= 1024) return (bytes / 1024).toFixed(1) + " KiB";
-  return bytes + " B";
+  return bytes + " bytes";
 }
 
 function apiError(xhr) {
@@ -108,6 +108,13 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form[data-confirm]")) {
     form.addEventListener("submit", (event) => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
+  // The list's "select every image on this page" box (a keyboard-reachable checkbox).
+  for (const all of document.querySelectorAll("input[data-select-all]")) {
+    const boxes = () => all.form.querySelectorAll("input[name=" + all.dataset.selectAll + "]");
+    all.addEventListener("change", () => {
+      for (const box of boxes()) box.checked = all.checked;
     });
   }
   const upload = document.getElementById("upload-form");

@@ -154,7 +154,7 @@ def test_unsafe_content_is_415_and_nothing_kept(alice, case, image_store_dir, se
     image = image_of(alice, disk_format)
     response = assert_status(upload(alice, image["id"], data), 415)
     error = response.json()["error"]
-    assert error["message"] == "Image failed safety checks"
+    assert error["message"] == f"Image failed safety checks: {error['details']}"
     assert check in error["details"]
     # Nothing of the refused upload survives (docs/glance-differences.md#failed-upload).
     assert_queued_without_data(image["id"], image_store_dir)
@@ -176,6 +176,32 @@ def test_mismatch_is_415_and_a_retry_with_the_right_data_works(alice, image_stor
     assert_status(upload(alice, image["id"], good), 204)
     assert body(download(alice, image["id"])) == good
     assert Image.objects.get(pk=image["id"]).virtual_size == 10 * MiB
+
+
+def test_backing_file_reason_is_in_the_message(alice):
+    # The openstack CLI prints only the message: the reason must be in it (issue 6).
+    image = image_of(alice, "qcow2")
+    response = assert_status(upload(alice, image["id"], qcow2(backing_offset=0x200)), 415)
+    assert response.json()["error"]["message"] == (
+        "Image failed safety checks: backing_file: Image has a backing file"
+    )
+
+
+@pytest.mark.parametrize("disk_format", ["qcow2", "vmdk", "iso"])
+def test_an_empty_upload_is_named_as_such(alice, disk_format, image_store_dir):
+    # `openstack image create --disk-format qcow2` in a script uploads an empty stdin.
+    image = image_of(alice, disk_format)
+    response = assert_status(upload(alice, image["id"], b""), 415)
+    message = response.json()["error"]["message"]
+    assert message.startswith(f"The upload was empty (0 bytes): a {disk_format} image needs data.")
+    assert "does not match" not in message
+    assert_queued_without_data(image["id"], image_store_dir)
+
+
+def test_an_empty_raw_upload_is_still_accepted(alice):
+    image = image_of(alice, "raw")
+    assert_status(upload(alice, image["id"], b""), 204)
+    assert alice.get(f"/v2/images/{image['id']}").json()["size"] == 0
 
 
 @pytest.mark.parametrize(

@@ -169,7 +169,10 @@ def test_quota_usage_and_its_chart(sessions, live):
     alice.page.goto("/catalog/usage/")
     chart = alice.page.locator("img.chart")
     chart.wait_for()
-    assert chart.evaluate("img => img.complete && img.naturalWidth") == 720
+    assert chart.evaluate("img => img.complete && img.naturalWidth") == 1120
+    # The chart fills the content column (it used half of it).
+    column = alice.page.evaluate("document.querySelector('section.usage').clientWidth")
+    assert chart.evaluate("img => img.getBoundingClientRect().width") >= column * 0.9
     assert alice.page.locator("caption", has_text="project-a").count() == 1
     assert alice.page.locator("text=project-b").count() == 0
     alice.shot("12-usage")
@@ -223,7 +226,7 @@ def test_publication_approved_in_the_admin(sessions, live):
     assert page.locator("text=1 request(s) decided.").count() == 1
     assert live.api("alice", "GET", f"/v2/images/{image_id}")[1]["visibility"] == "public"
     page.goto(f"/admin/catalog/image/?q={image_id}")
-    assert page.locator("td.field-visibility", has_text="public").count() == 1
+    assert page.locator("td.field-visibility_badge", has_text="public").count() == 1
     admin.shot("17-admin-images")
     assert not admin.errors, admin.errors
 

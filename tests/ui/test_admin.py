@@ -28,7 +28,9 @@ def change_form(**fields) -> dict:
 
 
 def act(client, action, *ids, url=CHANGELIST, follow=True):
-    return client.post(url, {"action": action, "_selected_action": list(ids)}, follow=follow)
+    """Run an action, past its confirmation page (image actions ask first)."""
+    data = {"action": action, "_selected_action": list(ids), "confirmed": "yes"}
+    return client.post(url, data, follow=follow)
 
 
 def test_changelist_search_and_filters(admin_web, image, alice):
@@ -150,4 +152,98 @@ def test_project_page_shows_quota_limits_and_usage(admin_web, alice, project_a):
     quotas.set_project_quota(project_a.id, image_count_total=7)
     alice.create_image(name="counted")
     html = admin_web.get(f"/admin/identity/project/{project_a.id}/change/").content.decode()
-    assert "image_count_total: 1 of 7" in html
+    assert "<span>images</span>" in html and "1 of 7 (14 %)" in html
+
+
+def test_bulk_actions_ask_first_listing_what_will_change(admin_web, alice):
+    a = alice.create_image(name="first-one", disk_format="raw", container_format="bare")
+    b = alice.create_image(name="second-one", disk_format="raw", container_format="bare")
+    give_data(alice, a["id"])
+    give_data(alice, b["id"])
+    data = {"action": "deactivate", "_selected_action": [a["id"], b["id"]]}
+    page = assert_status(admin_web.post(CHANGELIST, data), 200).content.decode()
+    assert "Are you sure?" in page and "will be deactivated" in page
+    assert "first-one" in page and "second-one" in page and "512 bytes" in page
+    assert page.count('name="_selected_action"') == 2 and 'name="confirmed"' in page
+    assert set(Image.objects.values_list("status", flat=True)) == {"active"}  # nothing yet
+    done = admin_web.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
+    assert "2 selected item(s) deactivated." in done.content.decode()
+    assert set(Image.objects.values_list("status", flat=True)) == {"deactivated"}
+
+
+def test_image_list_is_an_operators_console(admin_web, alice, bob):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.models import PublicationRequest
+
+    old = alice.create_image(name="old-queued", disk_format="raw", container_format="bare")
+    Image.objects.filter(pk=old["id"]).update(created_at=timezone.now() - timedelta(days=2))
+    big = alice.create_image(name="with-data", disk_format="raw", container_format="bare")
+    give_data(alice, big["id"], size=1536)
+    bob.create_image(name="newest", disk_format="qcow2", container_format="bare")
+    PublicationRequest.objects.create(
+        image_id=big["id"], project_id=alice.project_id, requested_by="alice"
+    )
+    html = assert_status(admin_web.get(CHANGELIST), 200).content.decode()
+    # Newest first, not by UUID.
+    assert html.index("newest") < html.index("with-data") < html.index("old-queued")
+    # A short id with a copy button holding the whole id.
+    assert f'data-copy="{big["id"]}"' in html and f">{big['id'][:8]}<" in html
+    # IEC sizes, owners by project name with a link, badges, date hierarchy.
+    assert "1.5 KiB" in html and "1536" not in html.replace('title="1536 bytes"', "")
+    assert f'href="/admin/identity/project/{alice.project_id}/change/"' in html
+    assert ">project-a</a>" in html and ">project-b</a>" in html
+    assert 'class="vt-badge vt-status-active"' in html
+    assert 'class="vt-badge vt-visibility-shared"' in html
+    assert "created_at__year=" in html  # the date hierarchy
+
+    def listed(query):
+        page = admin_web.get(f"{CHANGELIST}?{query}").content.decode()
+        return {n for n in ("old-queued", "with-data", "newest") if f">{n}<" in page}
+
+    assert listed("worklist=pending") == {"with-data"}
+    assert listed("worklist=stale") == {"old-queued"}
+    assert listed("worklist=nodata") == {"old-queued", "newest"}
+    assert listed("worklist=deactivated") == set()
+
+
+def test_change_page_names_properties_and_wraps_hashes(admin_web, image, alice):
+    give_data(alice, image["id"])
+    html = admin_web.get(f"{CHANGELIST}{image['id']}/change/").content.decode()
+    assert "Propertys" not in html and "Properties" in html
+    assert "512 bytes (512 bytes)" not in html and "512 bytes" in html
+    assert "catalog/admin.css" in html and ">project-a</a>" in html  # owner by name
+
+
+def test_project_page_shows_quota_bars_with_units_and_its_images(admin_web, alice, image):
+    quotas.set_project_quota(alice.project_id, image_size_total=2048)
+    give_data(alice, image["id"], size=3 * 1024 * 1024)
+    html = admin_web.get(f"/admin/identity/project/{alice.project_id}/change/").content.decode()
+    assert '<meter min="0" value="3145728" max="2147483648"' in html
+    assert "3 MiB of 2 GiB (0 %)" in html and "0 bytes used (unlimited)" in html
+    assert f'href="/admin/catalog/image/{image["id"]}/change/"' in html
+
+
+def test_quota_overrides_are_listed_with_units(admin_web, project_a):
+    quotas.set_project_quota(project_a.id, image_size_total=51200, image_count_total=-1)
+    html = admin_web.get("/admin/catalog/projectquota/").content.decode()
+    assert "50 GiB" in html and "unlimited" in html and "51200" not in html
+
+
+def test_image_list_costs_the_same_queries_whatever_the_page_size(admin_web, alice, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as captured:
+            assert_status(admin_web.get(CHANGELIST), 200)
+        return len(captured)
+
+    for index in range(2):
+        alice.create_image(name=f"few-{index}")
+    few = queries_for_list()
+    for index in range(20):
+        (alice if index % 2 else bob).create_image(name=f"many-{index}")
+    assert queries_for_list() == few  # owner names, badges and sizes add no query per row

@@ -120,7 +120,7 @@ def test_every_admin_page_is_scoped_for_staff_of_another_project(staff_b, bob, w
         for action, _ in choices:
             if not action:
                 continue
-            for extra in ({}, {"apply": "1", "reason": "walked"}):
+            for extra in ({}, {"apply": "1", "reason": "walked"}, {"confirmed": "yes"}):
                 staff_b.post(
                     admin_url(model),
                     {"action": action, "_selected_action": hidden, "index": 0, **extra},

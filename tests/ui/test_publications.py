@@ -42,7 +42,8 @@ def test_a_rejection_needs_a_reason_and_the_owner_sees_it(alice, alice_web, admi
     page = admin_web.post(url, {"decision": "reject"}, follow=True).content.decode()
     assert "reason" in page.lower()
     assert PublicationRequest.objects.get().status == PublicationStatus.PENDING
-    admin_web.post(url, {"decision": "reject", "reason": "No license file"})
+    done = admin_web.post(url, {"decision": "reject", "reason": "No license file"}, follow=True)
+    assert "Publication request rejected." in done.content.decode()  # not "rejectd"
     mine = alice_web.get("/catalog/publications/?status=all").content.decode()
     assert "No license file" in mine and "rejected" in mine
     assert Image.objects.get(pk=image["id"]).visibility != "public"

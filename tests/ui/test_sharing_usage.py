@@ -92,7 +92,7 @@ def test_usage_chart_is_a_png(alice_web, project_a, project_b):
     response = assert_status(alice_web.get(f"/catalog/usage/{project_a.id}/chart.png"), 200)
     assert response["Content-Type"] == "image/png"
     picture = PILImage.open(io.BytesIO(response.content))
-    assert picture.format == "PNG" and picture.size[0] == 720
+    assert picture.format == "PNG" and picture.size[0] == 1120  # the page's full width
     assert_status(alice_web.get(f"/catalog/usage/{project_b.id}/chart.png"), 404)
 
 
