@@ -79,9 +79,9 @@ class BlobResponse(StreamingHttpResponse):
     block_size = streams.CHUNK_SIZE
 
     def __init__(self, download: image_data.Download):
-        super().__init__(iter(download.reader), content_type=OCTET_STREAM)
+        super().__init__(download.chunks(), content_type=OCTET_STREAM)
         reader = download.reader
-        self._resource_closers.append(reader.close)
+        self._resource_closers.append(download.close)
         self.file_to_stream = reader if hasattr(reader, "fileno") else None
         self["Content-Length"] = str(download.length)
         if download.image.checksum:

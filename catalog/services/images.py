@@ -17,7 +17,7 @@ from catalog.exceptions import BadRequest, Conflict, Forbidden, InvalidTransitio
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 from catalog.reads import metadefs as metadef_reads
 from catalog.reads import queries
-from catalog.services import blobs, quotas
+from catalog.services import blobs, events, quotas
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
@@ -75,6 +75,7 @@ def create_image(ctx: RequestContext, body) -> Image:
             ImageProperty.objects.bulk_create(
                 ImageProperty(image=image, name=k, value=v) for k, v in new.extra.items()
             )
+            events.image(ctx, "image.create", image)
     except IntegrityError:
         # Lost a race with a concurrent create of the same id.
         raise Conflict(f"Image ID {image.id} already exists!") from None
@@ -143,6 +144,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
         image = lock_image_for(ctx, image_id, "delete_image", not_found=message)
         if image.protected:
             raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
+        before = image.status
         try:
             transition(image, ImageStatus.DELETED)
         except InvalidTransition:
@@ -152,6 +154,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
             deleted=True, updated_at=image.updated_at
         )
         blobs.mark_for_deletion(image)
+        events.image(ctx, "image.delete", image, changes={"status": [before, image.status]})
     blobs.remove_image_data(image)
     # Glance deletes staging residue with the image (an uploading image's staged data).
     staging.discard(image.pk)
@@ -189,7 +192,17 @@ def update_image(
         after = patching.apply_patch(before, changes, rules)
         check_metadefs(ctx, {k: v for k, v in after.extra.items() if before.extra.get(k) != v})
         _save_patch(image, before, after)
+        events.image(ctx, "image.update", image, changes=patch_changes(before, after))
     return image
+
+
+def patch_changes(before: patching.ImageState, after: patching.ImageState) -> dict:
+    """What a patch changed, for the audit trail: fields, properties and the tag list."""
+    diff = events.changed(before.fields, after.fields)
+    diff.update(events.changed(before.extra, after.extra))
+    if sorted(before.tags) != sorted(after.tags):
+        diff["tags"] = [sorted(before.tags), sorted(after.tags)]
+    return diff
 
 
 def _patch_state(image: Image) -> patching.ImageState:

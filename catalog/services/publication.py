@@ -16,6 +16,7 @@ from catalog.domain import images as image_rules
 from catalog.exceptions import BadRequest, Conflict, NotFound
 from catalog.models import PublicationRequest
 from catalog.reads import queries
+from catalog.services import events
 from catalog.services.visibility import set_visibility
 
 MESSAGE_MAX_LENGTH = 2000
@@ -47,7 +48,7 @@ def request_publication(ctx: RequestContext, image_id: str, message="") -> Publi
             raise Conflict(f"A publication request for image {image_id} is already pending.")
         try:
             with transaction.atomic():
-                return PublicationRequest.objects.create(
+                request = PublicationRequest.objects.create(
                     image=image,
                     project_id=image.owner or "",
                     requested_by=ctx.user_name or ctx.user_id or "",
@@ -58,6 +59,16 @@ def request_publication(ctx: RequestContext, image_id: str, message="") -> Publi
             raise Conflict(
                 f"A publication request for image {image_id} is already pending."
             ) from None
+        events.custom(
+            ctx,
+            "publication.request",
+            target_type="image",
+            target_id=image.pk,
+            owner=image.owner or "",
+            request=request.pk,
+            message=message,
+        )
+        return request
 
 
 def requests_visible_to(ctx: RequestContext, status: str | None = None) -> QuerySet:
@@ -96,6 +107,16 @@ def _decide(ctx, request_id, status: str, reason: str, publish: bool) -> Publica
         request.decided_at = timezone.now().replace(microsecond=0)
         request.decision_reason = reason
         request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        events.custom(
+            ctx,
+            f"publication.{status}",
+            target_type="image",
+            target_id=request.image_id,
+            owner=request.project_id,
+            changes={"publication": ["pending", status]},
+            request=request.pk,
+            reason=reason,
+        )
         return request
 
 
