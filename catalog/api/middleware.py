@@ -7,9 +7,9 @@ from django.conf import settings
 
 from catalog import context
 from catalog.api.errors import error_response, handler400, is_api_path
+from catalog.api.versions import ACCEPTED_PREFIXES, versions_response
 from catalog.http import client_address
 from catalog.services import events
-from catalog.api.versions import ACCEPTED_PREFIXES, versions_response
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
 # Printable ASCII without spaces: anything else could never be echoed back safely.

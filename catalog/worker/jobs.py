@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog.reads import queries
-from catalog.services import recovery
+from catalog.services import event_delivery, recovery
 from catalog.services.imports import queue
 from catalog.services.imports.recovery import hand_back
 from catalog.worker import handover
@@ -45,6 +45,12 @@ PERIODIC = [
         handover.requeue_jobs_of_dead_workers,
         lambda: settings.CATALOG_RECOVERY_INTERVAL,
     ),
+    PeriodicJob(
+        "event delivery",
+        event_delivery.run_delivery,
+        lambda: settings.CATALOG_EVENTS_DELIVERY_INTERVAL,
+    ),
+    PeriodicJob("audit retention", event_delivery.purge_audit, lambda: 3600),
 ]
 
 QUEUED = {
