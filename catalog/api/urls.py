@@ -6,7 +6,17 @@ Route names follow the router: ``{basename}-list``, ``{basename}-detail`` and
 
 from rest_framework.routers import Route, SimpleRouter
 
-from catalog.api import images, info, members, metadefs, publication, schemas, stores, tasks
+from catalog.api import (
+    events,
+    images,
+    info,
+    members,
+    metadefs,
+    publication,
+    schemas,
+    stores,
+    tasks,
+)
 
 # Glance's metadefs add two verbs the stock routes lack: DELETE on a collection (delete all)
 # and POST on an item (create one tag by name). A viewset without those methods is unchanged.
@@ -45,6 +55,9 @@ router.register(
     publication.MemberInvitationViewSet,
     basename="member-invitation",
 )
+
+router.register("x-vitrine/events", events.EventViewSet, basename="event")
+router.register("x-vitrine/webhooks", events.WebhookViewSet, basename="webhook")
 
 _NS = "metadefs/namespaces/<str:namespace>"
 router.register("metadefs/namespaces", metadefs.NamespaceViewSet, basename="metadef-namespace")
