@@ -5,7 +5,15 @@ them through the API (tests/ui/test_admin_scope.py walks them all)."""
 
 from django.contrib import admin
 
-from catalog.admin import identity, images, metadefs, publication, quotas, system  # noqa: F401
+from catalog.admin import (  # noqa: F401
+    events,
+    identity,
+    images,
+    metadefs,
+    publication,
+    quotas,
+    system,
+)
 from catalog.admin.base import AdminLoginForm
 
 admin.site.login_form = AdminLoginForm

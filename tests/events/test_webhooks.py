@@ -65,7 +65,9 @@ def due_now():
 
 def test_signed_delivery_retried_after_500(alice, receiver, loopback_allowed, commits):
     created = assert_status(
-        alice.post("/v2/x-vitrine/webhooks", {"url": receiver.url, "event_types": ["image.create"]}),
+        alice.post(
+            "/v2/x-vitrine/webhooks", {"url": receiver.url, "event_types": ["image.create"]}
+        ),
         201,
     ).json()
     secret = created["secret"]
@@ -130,8 +132,12 @@ def test_member_never_hears_about_another_projects_private_image(
     alice, bob, admin, receiver, loopback_allowed, commits
 ):
     assert_status(bob.post("/v2/x-vitrine/webhooks", {"url": receiver.url}), 201)
-    assert_status(admin.post("/v2/x-vitrine/webhooks", {"url": receiver.url, "catalog_wide": True}), 201)
-    assert_status(bob.post("/v2/x-vitrine/webhooks", {"url": receiver.url, "catalog_wide": True}), 403)
+    assert_status(
+        admin.post("/v2/x-vitrine/webhooks", {"url": receiver.url, "catalog_wide": True}), 201
+    )
+    assert_status(
+        bob.post("/v2/x-vitrine/webhooks", {"url": receiver.url, "catalog_wide": True}), 403
+    )
     image = commits(alice.create_image, name="secret", visibility="private")
     commits(alice.patch, f"/v2/images/{image['id']}", [{"op": "add", "path": "/a", "value": "b"}])
     commits(alice.delete, f"/v2/images/{image['id']}")
