@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from catalog import context
 from catalog.context import RequestContext
+from catalog.identity import signals
 from catalog.models import (
     AuditRecord,
     Image,
@@ -74,7 +75,7 @@ def emit(ctx: RequestContext | None, event: Event) -> Event:
         event.user_name = ctx.user_name or ""
         event.project_id = ctx.project_id or ""
         event.request_id = ctx.request_id or ""
-    event.client_address = context.client_address.get()
+    event.client_address = event.client_address or context.client_address.get()
     # robust: a failure to record (logged) never turns a committed change into an error.
     transaction.on_commit(lambda: record(event), robust=True)
     return event
@@ -195,11 +196,15 @@ def refused(ctx, event_type: str, *, owner: str, target_id: str = "", **detail) 
         event.user_id, event.user_name = ctx.user_id or "", ctx.user_name or ""
         event.project_id, event.request_id = ctx.project_id or "", ctx.request_id or ""
     event.client_address = context.client_address.get()
+    if not transaction.get_connection().in_atomic_block:
+        _record_safely(event)
+        return
     pending = _refusals.get()
     if pending is None:
         pending = []
         _refusals.set(pending)
-    pending.append(event)
+    if len(pending) < 100:  # a caller that never flushes (the worker) holds a bounded list
+        pending.append(event)
 
 
 def flush_refusals() -> None:
@@ -308,3 +313,39 @@ def wants(event_types: list, event_type: str) -> bool:
 def _to_webhooks(audit: AuditRecord) -> None:
     subs = subscriptions_for(audit)
     WebhookDelivery.objects.bulk_create(WebhookDelivery(subscription=s, record=audit) for s in subs)
+
+
+# --- Logins (catalog.identity.signals) --------------------------------------------------------
+
+
+def _login_event(event_type: str, account: str, address: str) -> None:
+    event = Event(
+        event_type,
+        {"account": account, "address": address},
+        priority=INFO if event_type == "identity.login" else ERROR,
+        target_type="user" if account else "address",
+        target_id=account or address,
+        detail={"account": account},
+    )
+    event.user_name, event.client_address = account, address
+    emit(None, event)
+
+
+def connect_identity_events() -> None:
+    signals.login_succeeded.connect(
+        lambda sender, account, address, **kw: _login_event("identity.login", account, address),
+        weak=False,
+        dispatch_uid="events-login",
+    )
+    signals.login_failed.connect(
+        lambda sender, account, address, **kw: _login_event(
+            "identity.login_failed", account, address
+        ),
+        weak=False,
+        dispatch_uid="events-login-failed",
+    )
+    signals.locked_out.connect(
+        lambda sender, account, address, **kw: _login_event("identity.lockout", account, address),
+        weak=False,
+        dispatch_uid="events-lockout",
+    )
