@@ -137,3 +137,86 @@ def serialize_record(record: AuditRecord) -> dict:
         "changes": record.changes,
         "detail": record.detail,
     }
+
+
+# --- Metadefs (Glance's metadef_* notifications) ----------------------------------------------
+
+PROPERTY_FIELDS = (
+    "type", "title", "description", "default", "minimum", "maximum", "enum", "pattern",
+    "minLength", "maxLength", "confidential", "items", "uniqueItems", "minItems", "maxItems",
+    "additionalItems",
+)  # fmt: skip
+
+
+def _gone(deleted: bool, when) -> dict:
+    return {"deleted": deleted, "deleted_at": isotime(when) if deleted else None}
+
+
+def namespace_payload(ns, *, old_name=None, deleted=False, when=None) -> dict:
+    return {
+        "namespace": ns.namespace,
+        "namespace_old": old_name or ns.namespace,
+        "display_name": ns.display_name,
+        "protected": ns.protected,
+        "visibility": ns.visibility,
+        "owner": ns.owner,
+        "description": ns.description,
+        "created_at": isotime(ns.created_at),
+        "updated_at": isotime(ns.updated_at),
+        **_gone(deleted, when),
+    }
+
+
+def _fields(definition: dict) -> dict:
+    # Values as stored: Glance nulls falsy ones (minimum 0): docs/glance-differences.md#notifications
+    return {key: definition.get(key) for key in PROPERTY_FIELDS}
+
+
+def property_payload(ns_name: str, row, *, old_name=None, deleted=False, when=None) -> dict:
+    return {
+        "namespace": ns_name,
+        "name": row.name,
+        "name_old": old_name or row.name,
+        **_fields(row.definition or {}),
+        **_gone(deleted, when),
+    }
+
+
+def object_payload(ns_name: str, row, *, old_name=None, deleted=False, when=None) -> dict:
+    properties = [{"name": n, **_fields(d or {})} for n, d in (row.properties or {}).items()]
+    return {
+        "namespace": ns_name,
+        "name": row.name,
+        "name_old": old_name or row.name,
+        "properties": properties,
+        "required": row.required or None,
+        "description": row.description,
+        "created_at": isotime(row.created_at),
+        "updated_at": isotime(row.updated_at),
+        **_gone(deleted, when),
+    }
+
+
+def tag_payload(ns_name: str, row, *, old_name=None, deleted=False, when=None) -> dict:
+    return {
+        "namespace": ns_name,
+        "name": row.name,
+        "name_old": old_name or row.name,
+        "created_at": isotime(row.created_at),
+        "updated_at": isotime(row.updated_at),
+        **_gone(deleted, when),
+    }
+
+
+def association_payload(ns_name: str, row, *, deleted=False, when=None) -> dict:
+    name = row.resource_type.name
+    return {
+        "namespace": ns_name,
+        "name": name,
+        "name_old": name,
+        "prefix": row.prefix,
+        "properties_target": row.properties_target,
+        "created_at": isotime(row.created_at),
+        "updated_at": isotime(row.updated_at),
+        **_gone(deleted, when),
+    }

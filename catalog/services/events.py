@@ -349,3 +349,56 @@ def connect_identity_events() -> None:
         weak=False,
         dispatch_uid="events-lockout",
     )
+
+
+# --- Metadefs ------------------------------------------------------------------------------
+
+_METADEF_PAYLOADS = {
+    "metadef_property": wire.property_payload,
+    "metadef_object": wire.object_payload,
+    "metadef_tag": wire.tag_payload,
+}
+
+
+def metadef(ctx, event_type: str, namespace, row=None, *, old_name=None, children=False):
+    """A metadef_* event: about ``namespace`` itself, or one of its children ``row``;
+    ``children``: then one create event per child, in Glance's order."""
+    if children:
+        metadef(ctx, event_type, namespace)
+        kinds = (
+            ("metadef_resource_type", namespace.associations.select_related("resource_type")),
+            ("metadef_object", namespace.defined_objects.all()),
+            ("metadef_tag", namespace.tags.all()),
+            ("metadef_property", namespace.properties.all()),
+        )
+        for group, rows in kinds:
+            for child in rows.order_by("id"):
+                metadef(ctx, f"{group}.create", namespace, child)
+        return None
+    deleted = event_type.endswith(".delete")
+    when = timezone.now()
+    group = event_type.rsplit(".", 1)[0]
+    if group == "metadef_namespace":
+        payload = wire.namespace_payload(namespace, old_name=old_name, deleted=deleted, when=when)
+        target_id = namespace.namespace
+    elif group == "metadef_resource_type":
+        payload = wire.association_payload(namespace.namespace, row, deleted=deleted, when=when)
+        target_id = f"{namespace.namespace}/{row.resource_type.name}"
+    else:
+        build = _METADEF_PAYLOADS[group]
+        payload = build(namespace.namespace, row, old_name=old_name, deleted=deleted, when=when)
+        target_id = f"{namespace.namespace}/{row.name}"
+    changes = (
+        {"name": [old_name, payload.get("name", payload.get("namespace"))]}
+        if (old_name and old_name != payload.get("name", payload.get("namespace")))
+        else {}
+    )
+    event = Event(
+        event_type,
+        payload,
+        target_type="metadef",
+        target_id=target_id,
+        owner=namespace.owner or "",
+        changes=changes,
+    )
+    return emit(ctx, event)
