@@ -72,10 +72,10 @@ WEBHOOK_SCHEMA = {
 _FILTER_PARAMS = [
     openapi.query("event_type", "An event type (image.create) or a group (image, image.member)."),
     *(openapi.query(name, f"Only records with this {name}.") for name in event_reads.FILTERS[1:]),
-    openapi.query("since", "Records at or after this ISO 8601 time."),
-    openapi.query("until", "Records before this ISO 8601 time."),
+    openapi.query("since", "Records at or after this ISO 8601 time.", refuses_empty=True),
+    openapi.query("until", "Records before this ISO 8601 time.", refuses_empty=True),
     openapi.query("limit", "Page size.", int),
-    openapi.query("marker", "The last event id of the previous page."),
+    openapi.query("marker", "The last event id of the previous page.", refuses_empty=True),
     openapi.query(
         "sort_dir", "Newest first (desc, the default) or oldest first.", enum=["asc", "desc"]
     ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog.ui import images, publications, sharing, usage, views
+from catalog.ui import activity, images, publications, sharing, usage, views
 
 app_name = "ui"
 
@@ -30,5 +30,7 @@ urlpatterns = [
         name="publication-decide",
     ),
     path("usage/", usage.usage, name="usage"),
+    path("activity/", activity.activity, name="activity"),
+    path("activity/webhooks/", activity.add_webhook, name="activity-webhook"),
     path("usage/<str:project_id>/chart.png", usage.usage_chart, name="usage-chart"),
 ]
