@@ -11,7 +11,6 @@ upload against live servers that record
 Run: .venv/bin/python bench/events.py [calls] [--baseline /path/to/checkout]
 """
 
-import json
 import statistics
 import sys
 import tempfile
@@ -26,73 +25,80 @@ from tests.livesrv import LiveServer  # noqa: E402
 PAYLOAD = b"e" * (1024 * 1024)
 
 
-def measure(server: LiveServer, calls: int) -> tuple[list[float], list[float]]:
-    creates, uploads = [], []
-    for n in range(calls + 1):
-        start = time.perf_counter()
-        image_id = server.create_image(name=f"bench-{n}")
-        created = time.perf_counter()
-        response = server.request(
-            "PUT",
-            f"/v2/images/{image_id}/file",
-            PAYLOAD,
-            {"Content-Type": "application/octet-stream"},
-        )
-        assert response.status == 204, response.data
-        if n:  # the first round warms up
-            creates.append((created - start) * 1000)
-            uploads.append((time.perf_counter() - created) * 1000)
-    return creates, uploads
+def one_round(server: LiveServer, n: int) -> tuple[float, float]:
+    start = time.perf_counter()
+    image_id = server.create_image(name=f"bench-{n}")
+    created = time.perf_counter()
+    response = server.request(
+        "PUT",
+        f"/v2/images/{image_id}/file",
+        PAYLOAD,
+        {"Content-Type": "application/octet-stream"},
+    )
+    assert response.status == 204, response.data
+    return (created - start) * 1000, (time.perf_counter() - created) * 1000
 
 
-def webhook(server: LiveServer) -> None:
-    body = {"url": "https://hooks.example.invalid/x", "catalog_wide": True}
-    # Refused when the name does not resolve: subscribe through the shell instead.
+def add_webhook(server: LiveServer) -> None:
+    # A catalog-wide subscription (no worker runs, so nothing is sent): one delivery row per
+    # event. Made in the shell, as the URL rules would refuse a name that does not resolve.
     server.manage(
         "shell",
         "-c",
         "from catalog.models import WebhookSubscription as W; "
-        f"W.objects.create(url={body['url']!r}, secret='s')",
+        "W.objects.create(url='https://hooks.example.invalid/x', secret='s')",
     )
 
 
-def run(label: str, calls: int, env: dict, root: Path | None = None, hook=False) -> dict:
+def start(env: dict, root: Path | None = None, hook=False) -> LiveServer:
     saved = livesrv.ROOT
     if root is not None:
-        livesrv.ROOT = root
-    server = LiveServer(Path(tempfile.mkdtemp(prefix="vitrine-bench-events-")), extra_env=env)
+        livesrv.ROOT = root  # the baseline checkout's manage.py and code
     try:
+        server = LiveServer(Path(tempfile.mkdtemp(prefix="vitrine-bench-events-")), extra_env=env)
         server.start()
         if hook:
-            webhook(server)
-        creates, uploads = measure(server, calls)
+            add_webhook(server)
     finally:
-        server.stop()
         livesrv.ROOT = saved
-    figures = {"create": statistics.median(creates), "upload": statistics.median(uploads)}
-    print(
-        f"{label:<44} create median {figures['create']:7.2f} ms   "
-        f"1 MiB upload median {figures['upload']:7.2f} ms"
-    )
-    return figures
+    return server
 
 
 def main(calls: int, baseline: Path | None) -> None:
     rabbit = {"CATALOG_NOTIFICATIONS_URL": "rabbit://guest:guest@127.0.0.1:5672/"}
-    results = {}
+    setups = {}
     if baseline is not None:
-        results["off"] = run("events off (baseline checkout)", calls, {}, root=baseline)
-    results["audit"] = run("audit trail only", calls, {})
-    results["notify"] = run("audit + notifications (outbox)", calls, rabbit)
-    results["hook"] = run("audit + notifications + webhook", calls, rabbit, hook=True)
-    reference = results.get("off", results["audit"])
-    name = "events off" if "off" in results else "audit only"
-    for key, figures in results.items():
+        setups["events off (baseline checkout)"] = ({}, baseline, False)
+    setups["audit trail only"] = ({}, None, False)
+    setups["audit + notifications (outbox)"] = (rabbit, None, False)
+    setups["audit + notifications + webhook"] = (rabbit, None, True)
+    servers = {}
+    try:
+        for label, (env, root, hook) in setups.items():
+            servers[label] = start(env, root, hook)
+        samples = {label: ([], []) for label in servers}
+        # Rounds alternate between the servers, so that load from elsewhere on the machine
+        # weighs on every configuration alike.
+        for n in range(calls + 1):
+            for label, server in servers.items():
+                create, upload = one_round(server, n)
+                if n:  # the first round warms up
+                    samples[label][0].append(create)
+                    samples[label][1].append(upload)
+    finally:
+        for server in servers.values():
+            server.stop()
+    medians = {
+        label: (statistics.median(c), statistics.median(u)) for label, (c, u) in samples.items()
+    }
+    reference_label = next(iter(medians))
+    ref_create, ref_upload = medians[reference_label]
+    print(f"{calls} rounds; ratios against: {reference_label}")
+    for label, (create, upload) in medians.items():
         print(
-            f"ratio to {name:<12} {key:<8} create x{figures['create'] / reference['create']:.2f}"
-            f"   upload x{figures['upload'] / reference['upload']:.2f}"
+            f"{label:<36} create {create:7.2f} ms (x{create / ref_create:.2f})   "
+            f"1 MiB upload {upload:7.2f} ms (x{upload / ref_upload:.2f})"
         )
-    print(json.dumps({k: {m: round(v, 2) for m, v in f.items()} for k, f in results.items()}))
 
 
 if __name__ == "__main__":
