@@ -102,6 +102,15 @@ def image(ctx, event_type: str, img: Image, *, changes=None, import_lists=False,
     )
 
 
+def imported(img: Image, size: int) -> None:
+    """An import's data is in: image.upload, image.activate, image.update (as the worker)."""
+    image(None, "image.upload", img, import_lists=True)
+    image(None, "image.activate", img)
+    image(
+        None, "image.update", img, changes={"status": ["importing", "active"], "size": [None, size]}
+    )
+
+
 def image_failed(ctx, event_type: str, img: Image, message: str):
     """A failed step (Glance: image.upload at ERROR with a string payload)."""
     event = Event(

@@ -277,6 +277,7 @@ def stage_data(
             image.owner, image.pk, target=quotas.STAGING, declared_size=declared_size
         )
         image = transition(image, ImageStatus.UPLOADING)
+        events.image(ctx, "image.update", image, changes={"status": ["queued", "uploading"]})
         lease = leases.acquire(Lease.STAGE, image.pk, store=staging.STAGING_STORE_ID)
     with leases.hold(lease) as held:
         return _stage(image, held, chunks, declared_size, budget)

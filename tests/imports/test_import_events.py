@@ -30,6 +30,15 @@ def test_glance_direct_task_events(alice, run_worker, staging_dir):
         ("task.processing", "INFO"),
         ("task.success", "INFO"),
     ]
+    image_events = AuditRecord.objects.filter(target_id=image["id"]).order_by("id")
+    assert [r.event_type for r in image_events] == [
+        "image.create",
+        "image.update",
+        "image.update",
+        "image.upload",
+        "image.activate",
+        "image.update",
+    ]  # create, stage (queued -> uploading), import (-> importing), then the worker's
     create = AuditRecord.objects.get(target_id=task.pk, event_type="task.create")
     assert create.user_name == "alice" and create.owner == alice.project_id
 

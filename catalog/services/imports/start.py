@@ -62,7 +62,9 @@ def start_import(
         events.task(ctx, "task.create", task)
         lock.acquire(image, props, task.id, targets)
         if not method.copies:
+            before = image.status
             transition(image, ImageStatus.IMPORTING)
+            events.image(ctx, "image.update", image, changes={"status": [before, image.status]})
         queue.enqueue_in_transaction(task.id)
     return task
 
