@@ -81,7 +81,9 @@ class BlobResponse(StreamingHttpResponse):
     def __init__(self, download: image_data.Download):
         super().__init__(download.chunks(), content_type=OCTET_STREAM)
         reader = download.reader
-        self._resource_closers.append(download.close)
+        # Bound now: Django replaces the streamed file's ``close`` with the response's.
+        self._resource_closers.append(reader.close)
+        self._resource_closers.append(download.finished)
         self.file_to_stream = reader if hasattr(reader, "fileno") else None
         self["Content-Length"] = str(download.length)
         if download.image.checksum:

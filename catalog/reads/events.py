@@ -28,7 +28,11 @@ def records_visible_to(ctx: RequestContext) -> QuerySet:
 
 
 def _instant(name: str, raw: str) -> datetime:
-    value = parse_datetime(raw.replace(" ", "+")) if raw else None
+    try:
+        # A "+" in a query string arrives as a space.
+        value = parse_datetime(raw.replace(" ", "+")) if raw else None
+    except ValueError:  # well-formed but impossible (month 13)
+        value = None
     if value is None:
         raise BadRequest(f"{name} must be an ISO 8601 date and time.")
     return value

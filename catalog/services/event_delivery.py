@@ -28,6 +28,7 @@ OUTBOX_BATCH = 500
 WEBHOOK_BATCH = 100
 MAX_BACKOFF_SECONDS = 300
 WEBHOOK_FIRST_WAIT = 10
+MAX_URL_LENGTH = 2000  # WebhookSubscription.url
 
 
 def _backoff(attempts: int, first: int = 1) -> timedelta:
@@ -167,8 +168,10 @@ def subscribe(
         raise Forbidden("Subscribing needs the member role in a project.")
     if not isinstance(url, str) or not url:
         raise BadRequest("A webhook needs a URL.")
+    if len(url) > MAX_URL_LENGTH:
+        raise BadRequest(f"A webhook URL has at most {MAX_URL_LENGTH} characters.")
     urlsafety.check_url(url)
-    types = [t.strip() for t in event_types if isinstance(t, str) and t.strip()]
+    types = [t.strip()[:64] for t in event_types if isinstance(t, str) and t.strip()][:50]
     return WebhookSubscription.objects.create(
         project_id="" if catalog_wide else ctx.project_id,
         url=url,
@@ -179,7 +182,9 @@ def subscribe(
 
 
 def unsubscribe(ctx: RequestContext, subscription_id) -> None:
-    subscription = WebhookSubscription.objects.filter(pk=subscription_id).first()
+    subscription = None
+    if str(subscription_id).isdigit() and len(str(subscription_id)) < 19:
+        subscription = WebhookSubscription.objects.filter(pk=int(subscription_id)).first()
     if subscription is None or not (
         ctx.is_admin or (subscription.project_id and subscription.project_id == ctx.project_id)
     ):

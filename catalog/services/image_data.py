@@ -331,6 +331,7 @@ class Download:
     ctx: RequestContext | None = None
     sent: int = 0
     iterated: bool = False
+    reported: bool = False
 
     @property
     def length(self) -> int:
@@ -343,11 +344,13 @@ class Download:
             self.sent += len(chunk)
             yield chunk
 
-    def close(self) -> None:
-        """Close the reader and emit image.send. A reader the server sent itself
-        (``wsgi.file_wrapper``: sendfile) was never iterated here; the server sends all of
-        it or drops the connection, so it counts as the whole length."""
-        self.reader.close()
+    def finished(self) -> None:
+        """Emit image.send (once) when the response is closed. A reader the server sent
+        itself (``wsgi.file_wrapper``: sendfile) was never iterated here; the server sends
+        all of it or drops the connection, so it counts as the whole length."""
+        if self.reported:
+            return
+        self.reported = True
         sent = self.sent if self.iterated else self.length
         events.send(self.ctx, self.image, sent, self.length)
 

@@ -159,3 +159,16 @@ def test_subscriptions_listed_per_project_and_removed(alice, bob, receiver, loop
     assert_status(bob.delete(f"/v2/x-vitrine/webhooks/{made['id']}"), 403)
     assert_status(alice.delete(f"/v2/x-vitrine/webhooks/{made['id']}"), 204)
     assert alice.get("/v2/x-vitrine/webhooks").json()["webhooks"] == []
+
+
+def test_bad_input_is_a_400_never_a_500(alice, receiver, loopback_allowed):
+    long_url = receiver.url + "?" + "a" * 2100
+    assert_status(alice.post("/v2/x-vitrine/webhooks", {"url": long_url}), 400)
+    assert_status(alice.post("/v2/x-vitrine/webhooks", {"url": 5}), 400)
+    assert_status(
+        alice.post("/v2/x-vitrine/webhooks", {"url": receiver.url, "event_types": "x"}), 400
+    )
+    assert_status(alice.post("/v2/x-vitrine/webhooks", []), 400)
+    assert_status(alice.delete("/v2/x-vitrine/webhooks/abc"), 403)
+    assert_status(alice.delete("/v2/x-vitrine/webhooks/99999999999999999999999"), 403)
+    assert_status(alice.get("/v2/x-vitrine/events", since="2020-13-45T00:00:00"), 400)
