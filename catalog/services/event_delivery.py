@@ -10,6 +10,7 @@ every retry (at-least-once delivery; consumers deduplicate by ``message_id``).
 import json
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -82,8 +83,13 @@ def delivery_body(record: AuditRecord) -> bytes:
 
 def deliver_webhooks() -> int:
     """Send the due webhook deliveries; a failed one waits 10 s, 20 s, 40 s... (at most
-    5 minutes) and is failed after CATALOG_WEBHOOK_MAX_ATTEMPTS attempts."""
+    5 minutes) and is failed after CATALOG_WEBHOOK_MAX_ATTEMPTS attempts.
+
+    The job shares the worker's periodic thread with the recovery sweep: it starts no new
+    delivery once CATALOG_WEBHOOK_TIMEOUT seconds have passed (slow receivers wait for the
+    next run rather than hold the sweep up)."""
     now = timezone.now()
+    budget_end = time.monotonic() + settings.CATALOG_WEBHOOK_TIMEOUT
     due = list(
         WebhookDelivery.objects.select_related("subscription", "record")
         .filter(status=WebhookDelivery.PENDING, next_attempt_at__lte=now)
@@ -91,6 +97,8 @@ def deliver_webhooks() -> int:
     )
     done = 0
     for delivery in due:
+        if time.monotonic() > budget_end:
+            break
         # Claim it (another worker may be on it): only one moves next_attempt_at.
         claimed = WebhookDelivery.objects.filter(
             pk=delivery.pk, status=WebhookDelivery.PENDING, next_attempt_at=delivery.next_attempt_at
