@@ -36,44 +36,57 @@ def _backoff(attempts: int, first: int = 1) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, first * 2 ** max(0, attempts - 1)))
 
 
-def publish_outbox() -> int:
-    """Publish due outbox messages in order; the ones the broker took leave the outbox.
-    Rows are locked (skipped by other workers on PostgreSQL) while they are published."""
-    if not settings.CATALOG_NOTIFICATIONS_URL:
-        return 0
-    now = timezone.now()
+PUBLISH_CLAIM_SECONDS = 60
+
+
+def _claim_outbox(now) -> list:
+    """Take the due messages for this run in a short transaction: moving their next attempt
+    forward hides them from other workers while this one publishes (outside any
+    transaction: on SQLite a transaction holds the write lock every request needs)."""
     with transaction.atomic():
         due = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(next_attempt_at__lte=now)
             .order_by("id")[:OUTBOX_BATCH]
         )
-        if not due:
-            return 0
-        messages = [(wire.routing_key(m.priority), m.body) for m in due]
-        try:
-            sent = amqp.publish(
-                settings.CATALOG_NOTIFICATIONS_URL,
-                settings.CATALOG_NOTIFICATIONS_EXCHANGE,
-                messages,
-            )
-            error = ""
-        except amqp.PublishError as exc:
-            sent, error = exc.sent, str(exc)
-        OutboxMessage.objects.filter(pk__in=[m.pk for m in due[:sent]]).delete()
-        if error:
-            failed = due[sent:]
-            logger.warning(
-                "Notification broker %s: %s (%d waiting)",
-                amqp.shown(settings.CATALOG_NOTIFICATIONS_URL),
-                error,
-                len(failed),
-            )
-            for message in failed:
-                message.attempts += 1
-                message.last_error = error[:2000]
-                message.next_attempt_at = now + _backoff(message.attempts)
-            OutboxMessage.objects.bulk_update(failed, ["attempts", "last_error", "next_attempt_at"])
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in due]).update(
+            next_attempt_at=now + timedelta(seconds=PUBLISH_CLAIM_SECONDS)
+        )
+    return due
+
+
+def publish_outbox() -> int:
+    """Publish due outbox messages in order; the ones the broker took leave the outbox, the
+    others wait 1 s, 2 s, 4 s... (at most 5 minutes) with the same body."""
+    if not settings.CATALOG_NOTIFICATIONS_URL:
+        return 0
+    now = timezone.now()
+    due = _claim_outbox(now)
+    if not due:
+        return 0
+    messages = [(wire.routing_key(m.priority), m.body) for m in due]
+    try:
+        sent = amqp.publish(
+            settings.CATALOG_NOTIFICATIONS_URL, settings.CATALOG_NOTIFICATIONS_EXCHANGE, messages
+        )
+        error = ""
+    except amqp.PublishError as exc:
+        sent, error = exc.sent, str(exc)
+    OutboxMessage.objects.filter(pk__in=[m.pk for m in due[:sent]]).delete()
+    if error:
+        failed = due[sent:]
+        logger.warning(
+            "Notification broker %s: %s (%d waiting)",
+            amqp.shown(settings.CATALOG_NOTIFICATIONS_URL),
+            error,
+            len(failed),
+        )
+        later = timezone.now()
+        for message in failed:
+            message.attempts += 1
+            message.last_error = error[:2000]
+            message.next_attempt_at = later + _backoff(message.attempts)
+        OutboxMessage.objects.bulk_update(failed, ["attempts", "last_error", "next_attempt_at"])
     return sent
 
 
