@@ -48,6 +48,7 @@ GROUPS = {
     "imports/test_glance_download.py": "slow",  # two live regions
     "api/test_external_keystone.py": "slow",  # a live stand-in Keystone
     "ui/test_keystone_login.py": "slow",  # a live stand-in Keystone
+    "events/test_notifications_live.py": "slow",  # live server, workers, RabbitMQ
 }
 
 

@@ -2,14 +2,14 @@
 approval in the admin, deactivate, delete) reads back in order, with actors and
 before/after values: in the image's History panel (Chromium), the API and the admin."""
 
+import json
+
 from tests.browser.test_catalog_browser import new_image
 
 PATCH = "application/openstack-images-v2.1-json-patch"
 
 
 def patch(live, persona, image_id, ops):
-    import json
-
     conn = live.connection()
     try:
         conn.request(
