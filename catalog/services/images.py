@@ -75,11 +75,19 @@ def create_image(ctx: RequestContext, body) -> Image:
             ImageProperty.objects.bulk_create(
                 ImageProperty(image=image, name=k, value=v) for k, v in new.extra.items()
             )
-            events.image(ctx, "image.create", image)
+            events.image(ctx, "image.create", image, changes=created_fields(new))
     except IntegrityError:
         # Lost a race with a concurrent create of the same id.
         raise Conflict(f"Image ID {image.id} already exists!") from None
     return image
+
+
+def created_fields(new) -> dict:
+    """What a create set, as the audit trail's before/after (before: nothing)."""
+    values = {**new.fields, **new.extra}
+    if new.tags:
+        values["tags"] = sorted(new.tags)
+    return {name: [None, value] for name, value in values.items()}
 
 
 def lock_image_for(

@@ -82,9 +82,12 @@ def test_outage_then_recovery(tmp_path):
             baseline = uploads(server, 3)  # no worker yet: nothing tries the broker
             failing = worker(server, down)
             try:
-                time.sleep(2.5)  # the worker has tried (and failed) by now
                 during = uploads(server, 5)
-                time.sleep(1.5)
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:  # until the worker has tried (and failed)
+                    if any(attempts > 0 for _, attempts in outbox(server)):
+                        break
+                    time.sleep(0.3)
             finally:
                 stop(failing)
             waiting = outbox(server)
