@@ -92,6 +92,8 @@ def _restore_queued(image: Image, lease: Lease, writing_status: str = ImageStatu
             fresh = queries.lock_live_image(image.pk)
             if fresh is not None and fresh.status == writing_status:
                 transition(fresh, ImageStatus.QUEUED)
+                changes = {"status": [writing_status, ImageStatus.QUEUED]}
+                events.image(None, "image.update", fresh, changes=changes)
                 return
     except InvalidTransition:
         pass

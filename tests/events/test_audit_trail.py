@@ -1,10 +1,12 @@
 """The audit trail: one record per domain change, written after the change commits, with
 the actor, the request id, the client address and before/after values."""
 
+import json
+
 import pytest
 
 from catalog.identity import services as identity
-from catalog.models import AuditRecord
+from catalog.models import AuditRecord, OutboxMessage
 from catalog.services import publication
 from tests.conftest import assert_status
 
@@ -108,3 +110,32 @@ def test_without_commit_nothing_is_recorded(alice):
     # The test's own transaction never commits: the record waits for a commit that never comes.
     image = alice.create_image(name="never")
     assert not AuditRecord.objects.filter(target_id=image["id"]).exists()
+
+
+def test_refused_upload_sends_upload_at_error_with_a_sentence(alice, commits, settings):
+    settings.CATALOG_NOTIFICATIONS_URL = "rabbit://guest:guest@127.0.0.1:1/"  # outbox only
+    image = commits(alice.create_image, name="q", disk_format="qcow2", container_format="bare")
+    put = commits(
+        alice.request,
+        "put",
+        f"/v2/images/{image['id']}/file",
+        raw=bytes(4096),
+        content_type="application/octet-stream",
+    )
+    assert_status(put, 415)
+    assert types_of(image["id"]) == [
+        "image.create",
+        "image.update",
+        "image.prepare",
+        "image.upload",
+        "image.update",
+    ]
+    failed = OutboxMessage.objects.get(event_type="image.upload")
+    envelope = json.loads(json.loads(failed.body)["oslo.message"])
+    assert failed.priority == envelope["priority"] == "ERROR"
+    assert envelope["payload"] == (
+        f"Failed to upload image data for image {image['id']}: "
+        "Image disk_format qcow2 does not match stream data raw"
+    )
+    back = AuditRecord.objects.filter(target_id=image["id"]).order_by("id").last()
+    assert back.changes == {"status": ["saving", "queued"]}
