@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from catalog import policy
 from catalog.context import RequestContext
 from catalog.data import amqp, urlsafety, webhooks
 from catalog.exceptions import BadRequest, Forbidden
@@ -183,10 +184,11 @@ def subscribe(
 ) -> WebhookSubscription:
     """Subscribe ``url`` for ``ctx``'s project (members), or catalog-wide (admins only).
     The URL must pass the web-download URL rules now (and again at every delivery)."""
+    policy.enforce(ctx, "manage_webhooks")
     if catalog_wide and not ctx.is_admin:
         raise Forbidden("Only admins may subscribe to the events of the whole catalog.")
-    if not catalog_wide and not (ctx.project_id and ctx.has_role("member")):
-        raise Forbidden("Subscribing needs the member role in a project.")
+    if not catalog_wide and not ctx.project_id:
+        raise Forbidden("Subscribing needs a project.")
     if not isinstance(url, str) or not url:
         raise BadRequest("A webhook needs a URL.")
     if len(url) > MAX_URL_LENGTH:
@@ -203,6 +205,7 @@ def subscribe(
 
 
 def unsubscribe(ctx: RequestContext, subscription_id) -> None:
+    policy.enforce(ctx, "manage_webhooks")
     subscription = None
     if str(subscription_id).isdigit() and len(str(subscription_id)) < 19:
         subscription = WebhookSubscription.objects.filter(pk=int(subscription_id)).first()

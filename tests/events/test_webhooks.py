@@ -172,3 +172,8 @@ def test_bad_input_is_a_400_never_a_500(alice, receiver, loopback_allowed):
     assert_status(alice.delete("/v2/x-vitrine/webhooks/abc"), 403)
     assert_status(alice.delete("/v2/x-vitrine/webhooks/99999999999999999999999"), 403)
     assert_status(alice.get("/v2/x-vitrine/events", since="2020-13-45T00:00:00"), 400)
+
+
+def test_a_reader_cannot_subscribe(carol, receiver, loopback_allowed):
+    assert_status(carol.post("/v2/x-vitrine/webhooks", {"url": receiver.url}), 403)
+    assert_status(carol.get("/v2/x-vitrine/webhooks"), 403)
