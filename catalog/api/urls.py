@@ -6,17 +6,8 @@ Route names follow the router: ``{basename}-list``, ``{basename}-detail`` and
 
 from rest_framework.routers import Route, SimpleRouter
 
-from catalog.api import (
-    events,
-    images,
-    info,
-    members,
-    metadefs,
-    publication,
-    schemas,
-    stores,
-    tasks,
-)
+from catalog.api import images, info, members, metadefs, publication, schemas, stores, tasks
+from catalog.api.events import EventViewSet, WebhookViewSet
 
 # Glance's metadefs add two verbs the stock routes lack: DELETE on a collection (delete all)
 # and POST on an item (create one tag by name). A viewset without those methods is unchanged.
@@ -56,8 +47,8 @@ router.register(
     basename="member-invitation",
 )
 
-router.register("x-vitrine/events", events.EventViewSet, basename="event")
-router.register("x-vitrine/webhooks", events.WebhookViewSet, basename="webhook")
+router.register("x-vitrine/events", EventViewSet, basename="event")
+router.register("x-vitrine/webhooks", WebhookViewSet, basename="webhook")
 
 _NS = "metadefs/namespaces/<str:namespace>"
 router.register("metadefs/namespaces", metadefs.NamespaceViewSet, basename="metadef-namespace")
