@@ -568,7 +568,9 @@ CATALOG_NOTIFICATIONS_URL = env_str("CATALOG_NOTIFICATIONS_URL", "")
 # Glance's control_exchange, [oslo_messaging_notifications] topics and default_publisher_id.
 CATALOG_NOTIFICATIONS_EXCHANGE = env_str("CATALOG_NOTIFICATIONS_EXCHANGE", "glance")
 CATALOG_NOTIFICATIONS_TOPIC = env_str("CATALOG_NOTIFICATIONS_TOPIC", "notifications")
-CATALOG_NOTIFICATIONS_PUBLISHER_ID = env_str("CATALOG_NOTIFICATIONS_PUBLISHER_ID", "image.localhost")
+CATALOG_NOTIFICATIONS_PUBLISHER_ID = env_str(
+    "CATALOG_NOTIFICATIONS_PUBLISHER_ID", "image.localhost"
+)
 # Glance's disabled_notifications: event types (image.create) or groups (image, task).
 CATALOG_NOTIFICATIONS_DISABLED = env_list("CATALOG_NOTIFICATIONS_DISABLED", [])
 # At most this many notifications wait in the outbox (a broker down for long): past it new
