@@ -10,3 +10,7 @@ class CatalogConfig(AppConfig):
         from catalog.reads.planner import connect_planner_upkeep
 
         connect_planner_upkeep()
+
+        from catalog.services.events import connect_identity_events
+
+        connect_identity_events()

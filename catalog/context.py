@@ -4,6 +4,7 @@ Built by the API authentication (tokens), the UI (sessions) and management comma
 and the only thing policy looks at. Django-free on purpose.
 """
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 # Keystone's default implied roles: admin implies member implies reader.
@@ -42,3 +43,9 @@ class RequestContext:
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+
+# The client address of the HTTP request being served (catalog.http.client_address, set by
+# the request-id middleware); empty outside a request (the worker, commands). The audit
+# trail reads it, so that no request context has to carry it through every service call.
+client_address: ContextVar[str] = ContextVar("client_address", default="")

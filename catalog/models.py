@@ -522,3 +522,105 @@ class UsageSample(models.Model):
 
     def __str__(self) -> str:
         return f"usage of {self.project_id} on {self.day}"
+
+
+# --- Events: the audit trail, the notification outbox, webhooks ------------------------------
+
+
+class AuditRecord(models.Model):
+    """One event that happened in the catalog (catalog.services.events writes it, after the
+    change it describes commits). Append-only: no API, UI or admin path edits or deletes a
+    record; only the retention job (CATALOG_AUDIT_RETENTION_DAYS) removes old ones."""
+
+    event_id = models.CharField(max_length=36, unique=True)
+    event_type = models.CharField(max_length=64, db_index=True)
+    priority = models.CharField(max_length=10, default="INFO")
+    occurred_at = models.DateTimeField(db_index=True)
+    # Who: the caller's user and project (empty for the system: the worker, the sweep).
+    user_id = models.CharField(max_length=255, blank=True, default="")
+    user_name = models.CharField(max_length=255, blank=True, default="")
+    project_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    # What: the object and the project that owns it (a member's own-project view reads it).
+    target_type = models.CharField(max_length=40, blank=True, default="")
+    target_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    owner = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    request_id = models.CharField(max_length=80, blank=True, default="")
+    client_address = models.CharField(max_length=64, blank=True, default="")
+    # {field: [before, after]} for the fields the event changed.
+    changes = models.JSONField(default=dict, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "id"], name="audit_target")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.target_id} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxMessage(models.Model):
+    """A notification built when its event happened (message id and timestamp fixed then),
+    waiting for the worker to publish it to the broker (catalog.services.event_delivery)."""
+
+    message_id = models.CharField(max_length=36, unique=True)
+    event_type = models.CharField(max_length=64)
+    priority = models.CharField(max_length=10, default="INFO")
+    body = models.TextField()  # the AMQP body exactly as it will be sent
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.message_id}"
+
+
+class WebhookSubscription(models.Model):
+    """A URL that receives signed event deliveries: a project's (events about images the
+    project may see) or, with no project, catalog-wide (admins only)."""
+
+    project_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    url = models.URLField(max_length=2000)
+    # Event types delivered ("image.create", or a group such as "image"); empty: every event.
+    event_types = models.JSONField(default=list, blank=True)
+    secret = models.CharField(max_length=128)
+    active = models.BooleanField(default=True)
+    created_by = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.project_id or 'catalog-wide'})"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one subscription, retried with backoff."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    STATUSES = [(PENDING, "pending"), (DELIVERED, "delivered"), (FAILED, "failed")]
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    record = models.ForeignKey(AuditRecord, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=20, choices=STATUSES, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_due")]
+
+    def __str__(self) -> str:
+        return f"{self.record.event_type} to {self.subscription.url} ({self.status})"

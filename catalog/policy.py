@@ -136,6 +136,9 @@ RULES: dict[str, Predicate] = {
     "tasks_api_access": admin,
     "get_task": admin,
     "get_tasks": admin,
+    # Vitrine's audit trail and webhooks: admins see the catalog's, members their project's.
+    "get_events": _any(admin, member),
+    "manage_webhooks": _any(admin, member),
     **{rule: METADEF_READ for rule in METADEF_READ_RULES},
     **{rule: admin for rule in METADEF_WRITE_RULES},
 }

@@ -25,7 +25,9 @@ The sections, in this order:
 11. Image data and stores
 12. Import (methods, staging, web-download filtering, conversion, recovery, glance-download)
 13. Worker (background tasks)
-14. Logging
+14. Health (load balancers, metrics)
+15. Events (audit trail, notifications, webhooks)
+16. Logging
 """
 
 import hashlib
@@ -577,7 +579,7 @@ CATALOG_WORKER_CONCURRENCY = env_int("CATALOG_WORKER_CONCURRENCY", 4, minimum=1)
 # to the queue and exits.
 CATALOG_WORKER_SHUTDOWN_GRACE = env_int("CATALOG_WORKER_SHUTDOWN_GRACE", 30, minimum=0)
 
-# --- 13b. Health (load balancers) ---------------------------------------------------------
+# --- 14. Health (load balancers) ----------------------------------------------------------
 # GET /healthcheck answers 503 "DISABLED BY FILE" while this file exists (drain a node), as
 # Glance's healthcheck's disable_by_file does; GET /healthcheck/ready gives each of its probes
 # (database, default store, queue) this many seconds.
@@ -587,7 +589,34 @@ CATALOG_READINESS_TIMEOUT = env_int("CATALOG_READINESS_TIMEOUT", 2, minimum=1)
 # catalog/reads/metrics.py; PROMETHEUS_MULTIPROC_DIR gathers a node's processes.
 CATALOG_METRICS = env_bool("CATALOG_METRICS", False)
 
-# --- 14. Logging -------------------------------------------------------------------------
+# --- 15. Events: audit trail, notifications, webhooks -------------------------------------
+# Every change is an audit record (catalog.services.events); these settings say where else
+# it goes. Glance-compatible notifications: empty (the default) sends none; a
+# rabbit://user:password@host:5672/vhost URL publishes them, through the outbox the worker
+# drains, to the exchange below with topic <CATALOG_NOTIFICATIONS_TOPIC>.<priority>.
+CATALOG_NOTIFICATIONS_URL = env_str("CATALOG_NOTIFICATIONS_URL", "")
+# Glance's control_exchange, [oslo_messaging_notifications] topics and default_publisher_id.
+CATALOG_NOTIFICATIONS_EXCHANGE = env_str("CATALOG_NOTIFICATIONS_EXCHANGE", "glance")
+CATALOG_NOTIFICATIONS_TOPIC = env_str("CATALOG_NOTIFICATIONS_TOPIC", "notifications")
+CATALOG_NOTIFICATIONS_PUBLISHER_ID = env_str(
+    "CATALOG_NOTIFICATIONS_PUBLISHER_ID", "image.localhost"
+)
+# Glance's disabled_notifications: event types (image.create) or groups (image, task).
+CATALOG_NOTIFICATIONS_DISABLED = env_list("CATALOG_NOTIFICATIONS_DISABLED", [])
+# At most this many notifications wait in the outbox (a broker down for long): past it new
+# ones are dropped and counted in the log, so the database cannot fill up.
+CATALOG_NOTIFICATIONS_OUTBOX_MAX = env_int("CATALOG_NOTIFICATIONS_OUTBOX_MAX", 100000, minimum=1)
+# Seconds between two runs of the worker's delivery job (outbox and webhooks).
+CATALOG_EVENTS_DELIVERY_INTERVAL = env_int("CATALOG_EVENTS_DELIVERY_INTERVAL", 5, minimum=1)
+# Days an audit record is kept (the worker's retention job deletes older ones); 0: forever.
+CATALOG_AUDIT_RETENTION_DAYS = env_int("CATALOG_AUDIT_RETENTION_DAYS", 365, minimum=0)
+# Webhook deliveries: attempts before a delivery is marked failed (the waits between them
+# double from 10 s), and seconds a receiver has to answer. Webhook URLs follow the
+# web-download URL rules (CATALOG_IMPORT_ALLOWED_HOSTS, ..._PORTS, ..._ALLOW_PRIVATE_NETWORKS).
+CATALOG_WEBHOOK_MAX_ATTEMPTS = env_int("CATALOG_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+CATALOG_WEBHOOK_TIMEOUT = env_int("CATALOG_WEBHOOK_TIMEOUT", 10, minimum=1)
+
+# --- 16. Logging -------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -51,6 +51,7 @@ GROUPS = {
     "ui/test_keystone_login.py": "slow",  # a live stand-in Keystone
     "stores/test_rbd_store.py": "ceph",  # the RBD store on the session's Ceph
     "cluster": "cluster",  # two API nodes and two workers on PostgreSQL, Ceph and Redis
+    "events/test_notifications_live.py": "slow",  # live server, workers, RabbitMQ
 }
 
 

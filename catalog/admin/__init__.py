@@ -6,6 +6,7 @@ them through the API (tests/ui/test_admin_scope.py walks them all)."""
 from django.contrib import admin
 
 from catalog.admin import (  # noqa: F401
+    events,
     identity,
     images,
     lifecycle,

@@ -79,9 +79,11 @@ class BlobResponse(StreamingHttpResponse):
     block_size = streams.CHUNK_SIZE
 
     def __init__(self, download: image_data.Download):
-        super().__init__(iter(download.reader), content_type=OCTET_STREAM)
+        super().__init__(download.chunks(), content_type=OCTET_STREAM)
         reader = download.reader
+        # Bound now: Django replaces the streamed file's ``close`` with the response's.
         self._resource_closers.append(reader.close)
+        self._resource_closers.append(download.finished)
         self.file_to_stream = reader if hasattr(reader, "fileno") else None
         self["Content-Length"] = str(download.length)
         if download.image.checksum:

@@ -7,9 +7,12 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 
+from catalog import context
 from catalog.api.errors import error_response, handler400, is_api_path
 from catalog.api.versions import ACCEPTED_PREFIXES, versions_response
+from catalog.http import client_address
 from catalog.reads import metrics
+from catalog.services import events
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
 # Printable ASCII without spaces: anything else could never be echoed back safely.
@@ -74,6 +77,16 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # The audit trail's client address for this request (CATALOG_TRUSTED_PROXIES), and
+        # the refusal events its rolled-back transactions left (catalog.services.events).
+        token = context.client_address.set(client_address(request))
+        try:
+            return self._respond(request)
+        finally:
+            events.flush_refusals()
+            context.client_address.reset(token)
+
+    def _respond(self, request):
         sent = request.META.get("HTTP_X_OPENSTACK_REQUEST_ID")
         request.request_id = new_request_id()
         if sent is not None:

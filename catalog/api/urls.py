@@ -7,6 +7,7 @@ Route names follow the router: ``{basename}-list``, ``{basename}-detail`` and
 from rest_framework.routers import Route, SimpleRouter
 
 from catalog.api import images, info, members, metadefs, publication, schemas, stores, tasks
+from catalog.api.events import EventViewSet, WebhookViewSet
 
 # Glance's metadefs add two verbs the stock routes lack: DELETE on a collection (delete all)
 # and POST on an item (create one tag by name). A viewset without those methods is unchanged.
@@ -46,6 +47,9 @@ router.register(
     publication.MemberInvitationViewSet,
     basename="member-invitation",
 )
+
+router.register("x-vitrine/events", EventViewSet, basename="event")
+router.register("x-vitrine/webhooks", WebhookViewSet, basename="webhook")
 
 _NS = "metadefs/namespaces/<str:namespace>"
 router.register("metadefs/namespaces", metadefs.NamespaceViewSet, basename="metadef-namespace")

@@ -19,6 +19,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from catalog.exceptions import TooManyRequests
 from catalog.http import client_address
+from catalog.identity import signals
 
 logger = logging.getLogger("catalog.identity")
 
@@ -70,6 +71,7 @@ class Attempt:
         return max(1, math.ceil(max(waits))) if waits else 0
 
     def failed(self) -> None:
+        signals.login_failed.send(Attempt, account=self.account, address=self.address)
         for window in (self.pair, self.per_address):
             was_full = window.full()
             window.record()
@@ -81,9 +83,15 @@ class Attempt:
                     self.address,
                     window.duration,
                 )
+                signals.locked_out.send(
+                    Attempt,
+                    account=self.account if window is self.pair else "",
+                    address=self.address,
+                )
 
     def succeeded(self) -> None:
         self.pair.clear()
+        signals.login_succeeded.send(Attempt, account=self.account, address=self.address)
 
 
 def guard(account: str, address: str) -> Attempt:

@@ -6,6 +6,7 @@ from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.exceptions import Forbidden, InvalidTransition
 from catalog.models import Image
+from catalog.services import events
 from catalog.services.images import lock_image_for, transition
 
 # action -> (rule, status it leaves, status it reaches)
@@ -25,9 +26,14 @@ def _perform(ctx: RequestContext, image_id: str, action: str) -> Image:
             # 403, not 409, as Glance (docs/glance-differences.md#action-status-errors).
             raise Forbidden(f"Not allowed to {action} image in status '{image.status}'")
         try:
-            return transition(image, target)
+            transition(image, target)
         except InvalidTransition:
             raise Forbidden(f"Not allowed to {action} image in status '{image.status}'") from None
+        # Glance sends image.update for both actions; the record names the action.
+        events.image(
+            ctx, "image.update", image, changes={"status": [source, target]}, action=action
+        )
+        return image
 
 
 def deactivate(ctx: RequestContext, image_id: str) -> Image:

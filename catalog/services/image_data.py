@@ -30,7 +30,7 @@ from catalog.exceptions import (
 )
 from catalog.models import Image, ImageLocation, Lease
 from catalog.reads import queries
-from catalog.services import leases, quotas
+from catalog.services import events, leases, quotas
 from catalog.services.images import lock_image_for, transition
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,11 @@ def _start_saving(
             image.owner, image.pk, target=quotas.STORE, declared_size=declared_size
         )
         lease = leases.acquire(Lease.UPLOAD, image.pk, store=store.id)
-        return transition(image, ImageStatus.SAVING), budget, lease
+        before = image.status
+        transition(image, ImageStatus.SAVING)
+        events.image(ctx, "image.update", image, changes={"status": [before, image.status]})
+        events.image(ctx, "image.prepare", image, import_lists=True, store=store.id)
+        return image, budget, lease
 
 
 def _restore_queued(image: Image, lease: Lease, writing_status: str = ImageStatus.SAVING) -> None:
@@ -88,6 +92,8 @@ def _restore_queued(image: Image, lease: Lease, writing_status: str = ImageStatu
             fresh = queries.lock_live_image(image.pk)
             if fresh is not None and fresh.status == writing_status:
                 transition(fresh, ImageStatus.QUEUED)
+                changes = {"status": [writing_status, ImageStatus.QUEUED]}
+                events.image(None, "image.update", fresh, changes=changes)
                 return
     except InvalidTransition:
         pass
@@ -177,6 +183,8 @@ def upload_data(
         except BaseException as exc:
             if writer is not None:
                 writer.abort()
+            if isinstance(exc, Exception):
+                events.image_failed(ctx, "image.upload", image, upload_failure(image, exc))
             _restore_queued(image, lease)
             if isinstance(exc, stores.StoreError):
                 # A store failure, at any step (a full disk at the final fsync too), is
@@ -184,10 +192,18 @@ def upload_data(
                 logger.error("Upload of image %s to store %s failed: %s", image.pk, store.id, exc)
                 raise ServiceUnavailable("The image store failed to save the data.") from exc
             raise
-        return _activate(image, store, blob, received, lease)
+        return _activate(ctx, image, store, blob, received, lease)
 
 
-def _activate(image: Image, store: stores.Store, blob, received: _Received, lease: Lease) -> Image:
+def upload_failure(image: Image, exc: Exception) -> str:
+    """The failed image.upload's payload: a sentence, as Glance sends."""
+    reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return f"Failed to upload image data for image {image.pk}: {reason}"
+
+
+def _activate(
+    ctx: RequestContext, image: Image, store: stores.Store, blob, received: _Received, lease: Lease
+) -> Image:
     """Record the upload in one short transaction: re-check the quotas under the project
     lock (Glance re-checks after the write too: concurrent uploads of one owner may each have
     passed the first check), make the image active and record the location. A refusal
@@ -204,6 +220,9 @@ def _activate(image: Image, store: stores.Store, blob, received: _Received, leas
             ImageLocation.objects.create(
                 image=fresh, store=store.id, url=blob.url, metadata=blob.metadata
             )
+            events.image(ctx, "image.upload", fresh, import_lists=True, store=store.id)
+            events.image(ctx, "image.activate", fresh)
+            events.image(ctx, "image.update", fresh, changes=activation_changes(received))
             return fresh
     except BaseException as exc:
         if isinstance(exc, leases.LeaseLost):
@@ -214,6 +233,15 @@ def _activate(image: Image, store: stores.Store, blob, received: _Received, leas
             raise _gone(image) from None
         _restore_queued(image, lease)
         raise
+
+
+def activation_changes(received: _Received) -> dict:
+    fields = received.image_fields()
+    return {
+        "status": [ImageStatus.SAVING, ImageStatus.ACTIVE],
+        "size": [None, fields["size"]],
+        "checksum": [None, fields["checksum"]],
+    }
 
 
 def discard_blob(store: stores.Store, url: str) -> None:
@@ -251,6 +279,7 @@ def stage_data(
             image.owner, image.pk, target=quotas.STAGING, declared_size=declared_size
         )
         image = transition(image, ImageStatus.UPLOADING)
+        events.image(ctx, "image.update", image, changes={"status": ["queued", "uploading"]})
         lease = leases.acquire(Lease.STAGE, image.pk, store=staging.STAGING_STORE_ID)
     with leases.hold(lease) as held:
         return _stage(image, held, chunks, declared_size, budget)
@@ -301,10 +330,31 @@ class Download:
     image: Image
     reader: object
     byte_range: streams.ByteRange | None
+    ctx: RequestContext | None = None
+    sent: int = 0
+    iterated: bool = False
+    reported: bool = False
 
     @property
     def length(self) -> int:
         return self.byte_range.length if self.byte_range else self.image.size
+
+    def chunks(self):
+        """The reader's chunks, counted for image.send."""
+        self.iterated = True
+        for chunk in self.reader:
+            self.sent += len(chunk)
+            yield chunk
+
+    def finished(self) -> None:
+        """Emit image.send (once) when the response is closed. A reader the server sent
+        itself (``wsgi.file_wrapper``: sendfile) was never iterated here; the server sends
+        all of it or drops the connection, so it counts as the whole length."""
+        if self.reported:
+            return
+        self.reported = True
+        sent = self.sent if self.iterated else self.length
+        events.send(self.ctx, self.image, sent, self.length)
 
 
 def open_data(
@@ -333,7 +383,7 @@ def open_data(
         if store is None:
             continue
         try:
-            return Download(image, store.open(location.url, start, length), byte_range)
+            return Download(image, store.open(location.url, start, length), byte_range, ctx)
         except stores.StoreError as exc:
             logger.error("Image %s: %s", image.pk, exc)
             last_error = exc

@@ -17,7 +17,7 @@ from catalog.exceptions import BadRequest, Conflict, Forbidden, InvalidTransitio
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 from catalog.reads import metadefs as metadef_reads
 from catalog.reads import queries
-from catalog.services import blobs, families, quotas
+from catalog.services import blobs, events, families, quotas
 from catalog.services.withdrawal import withdraw_publication_requests
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
@@ -77,10 +77,19 @@ def create_image(ctx: RequestContext, body) -> Image:
             ImageProperty.objects.bulk_create(
                 ImageProperty(image=image, name=k, value=v) for k, v in new.extra.items()
             )
+            events.image(ctx, "image.create", image, changes=created_fields(new))
     except IntegrityError:
         # Lost a race with a concurrent create of the same id.
         raise Conflict(f"Image ID {image.id} already exists!") from None
     return image
+
+
+def created_fields(new) -> dict:
+    """What a create set, as the audit trail's before/after (before: nothing)."""
+    values = {**new.fields, **new.extra}
+    if new.tags:
+        values["tags"] = sorted(new.tags)
+    return {name: [None, value] for name, value in values.items()}
 
 
 def lock_image_for(
@@ -146,6 +155,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
         image = lock_image_for(ctx, image_id, "delete_image", not_found=message)
         if image.protected:
             raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
+        before = image.status
         try:
             transition(image, ImageStatus.DELETED)
         except InvalidTransition:
@@ -156,6 +166,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
         )
         withdraw_publication_requests(image.pk)
         blobs.mark_for_deletion(image)
+        events.image(ctx, "image.delete", image, changes={"status": [before, image.status]})
     blobs.remove_image_data(image)
     # Glance deletes staging residue with the image (an uploading image's staged data).
     staging.discard(image.pk)
@@ -195,7 +206,17 @@ def update_image(
         check_metadefs(ctx, written)
         families.check_deprecation(ctx, written)
         _save_patch(image, before, after)
+        events.image(ctx, "image.update", image, changes=patch_changes(before, after))
     return image
+
+
+def patch_changes(before: patching.ImageState, after: patching.ImageState) -> dict:
+    """What a patch changed, for the audit trail: fields, properties and the tag list."""
+    diff = events.changed(before.fields, after.fields)
+    diff.update(events.changed(before.extra, after.extra))
+    if sorted(before.tags) != sorted(after.tags):
+        diff["tags"] = [sorted(before.tags), sorted(after.tags)]
+    return diff
 
 
 def _patch_state(image: Image) -> patching.ImageState:

@@ -19,6 +19,7 @@ from catalog.domain import sharing
 from catalog.exceptions import Conflict, Forbidden, NotFound, RequestEntityTooLarge
 from catalog.models import Image, ImageMember
 from catalog.reads import queries
+from catalog.services import events
 
 
 def _now():
@@ -100,14 +101,17 @@ def add_member(ctx: RequestContext, image_id: str, member_id: str) -> ImageMembe
             existing.status = MemberStatus.PENDING
             existing.created_at = existing.updated_at = now
             existing.save(update_fields=["deleted", "status", "created_at", "updated_at"])
+            events.member(ctx, "image.member.create", existing, image)
             return existing
         try:
             with transaction.atomic():
-                return ImageMember.objects.create(
+                row = ImageMember.objects.create(
                     image=image, member=member_id, created_at=now, updated_at=now
                 )
         except IntegrityError:
             raise Conflict(f"Member {member_id} is duplicated for image {image_id}") from None
+        events.member(ctx, "image.member.create", row, image)
+        return row
 
 
 def set_member_status(ctx: RequestContext, image_id: str, member_id: str, status) -> ImageMember:
@@ -117,9 +121,13 @@ def set_member_status(ctx: RequestContext, image_id: str, member_id: str, status
         if image.visibility != Visibility.SHARED:
             raise Forbidden(f"Not allowed to update members for image {image_id}.")
         row = _find_member(ctx, image, member_id, lock=True)
+        before = row.status
         row.status = sharing.check_member_status(status)
         row.updated_at = _now()
         row.save(update_fields=["status", "updated_at"])
+        events.member(
+            ctx, "image.member.update", row, image, changes={"status": [before, row.status]}
+        )
         return row
 
 
@@ -133,6 +141,7 @@ def remove_member(ctx: RequestContext, image_id: str, member_id: str) -> None:
         row.deleted = True
         row.updated_at = _now()
         row.save(update_fields=["deleted", "updated_at"])
+        events.member(ctx, "image.member.delete", row, image)
 
 
 def invitations(ctx: RequestContext, status: str | None = MemberStatus.PENDING) -> QuerySet:

@@ -19,6 +19,7 @@ from catalog.models import (
 )
 from catalog.reads import metadefs as reads
 from catalog.reads.metadefs import NS_NOT_FOUND, NS_NOT_FOUND_SHORT
+from catalog.services import events
 
 # --- Namespaces ---------------------------------------------------------------------------
 
@@ -129,6 +130,7 @@ def create_namespace(ctx: RequestContext, body, *, owner_default: str | None = N
         f"The metadata definition namespace={cleaned['namespace']} already exists.",
     )
     add_children(namespace, cleaned)
+    events.metadef(ctx, "metadef_namespace.create", namespace, children=True)
     return namespace, cleaned
 
 
@@ -158,6 +160,7 @@ def update_namespace(ctx: RequestContext, name: str, body) -> MetadefNamespace:
     namespace.owner = cleaned["owner"] or namespace.owner
     namespace.updated_at = timezone.now()
     _save(namespace, f"The metadata definition namespace={new_name} already exists.")
+    events.metadef(ctx, "metadef_namespace.update", namespace, old_name=name)
     return namespace
 
 
@@ -187,6 +190,7 @@ def delete_namespace(ctx: RequestContext, name: str) -> None:
         ctx, name, "delete_metadef_namespace", "get_metadef_namespace", lock=True
     )
     _refuse_if_protected(namespace, "namespace", name)
+    events.metadef(ctx, "metadef_namespace.delete", namespace)
     namespace.delete()
 
 
@@ -206,6 +210,7 @@ def delete_children(ctx: RequestContext, name: str, kind: str) -> None:
     _refuse_if_protected(namespace, "namespace", name)
     model = {"properties": MetadefProperty, "objects": MetadefObject, "tags": MetadefTag}[kind]
     model.objects.filter(namespace=namespace).delete()
+    events.metadef(ctx, f"metadef_namespace.delete_{kind}", namespace)
 
 
 # --- Properties ---------------------------------------------------------------------------
@@ -258,12 +263,14 @@ def create_property(ctx: RequestContext, ns: str, body) -> MetadefProperty:
     namespace = namespace_for(ctx, ns, "add_metadef_property", "get_metadef_properties", lock=True)
     name, definition = _clean_property_body(body)
     now = timezone.now()
-    return _insert(
+    row = _insert(
         MetadefProperty(
             namespace=namespace, name=name, definition=definition, created_at=now, updated_at=now
         ),
         _property_exists(name, ns),
     )
+    events.metadef(ctx, "metadef_property.create", namespace, row)
+    return row
 
 
 @transaction.atomic
@@ -273,7 +280,9 @@ def update_property(ctx: RequestContext, ns: str, name: str, body) -> MetadefPro
     row = _find_property(namespace, name, lock=True)
     new_name, definition = _clean_property_body(body)
     conflict = _property_exists(new_name, ns)
-    return _rewrite(row, namespace.properties, name, conflict, name=new_name, definition=definition)
+    _rewrite(row, namespace.properties, name, conflict, name=new_name, definition=definition)
+    events.metadef(ctx, "metadef_property.update", namespace, row, old_name=name)
+    return row
 
 
 @transaction.atomic
@@ -281,6 +290,7 @@ def delete_property(ctx: RequestContext, ns: str, name: str) -> None:
     namespace = namespace_for(ctx, ns, "remove_metadef_property", "get_metadef_property", lock=True)
     row = _find_property(namespace, name, lock=True)
     _refuse_if_protected(namespace, "property", name)
+    events.metadef(ctx, "metadef_property.delete", namespace, row)
     row.delete()
 
 
@@ -316,10 +326,12 @@ def create_object(ctx: RequestContext, ns: str, body) -> MetadefObject:
     )
     cleaned = rules.clean_object(rules.check_body("object", body))
     now = timezone.now()
-    return _insert(
+    row = _insert(
         MetadefObject(namespace=namespace, created_at=now, updated_at=now, **cleaned),
         _object_exists(cleaned["name"], ns),
     )
+    events.metadef(ctx, "metadef_object.create", namespace, row)
+    return row
 
 
 @transaction.atomic
@@ -330,7 +342,9 @@ def update_object(ctx: RequestContext, ns: str, name: str, body) -> MetadefObjec
     row = _find_object(namespace, name, lock=True)
     cleaned = rules.clean_object(rules.check_body("object", body))
     conflict = _object_exists(cleaned["name"], ns)
-    return _rewrite(row, namespace.defined_objects, name, conflict, **cleaned)
+    _rewrite(row, namespace.defined_objects, name, conflict, **cleaned)
+    events.metadef(ctx, "metadef_object.update", namespace, row, old_name=name)
+    return row
 
 
 @transaction.atomic
@@ -340,6 +354,7 @@ def delete_object(ctx: RequestContext, ns: str, name: str) -> None:
     )
     row = _find_object(namespace, name, lock=True)
     _refuse_if_protected(namespace, "object", name)
+    events.metadef(ctx, "metadef_object.delete", namespace, row)
     row.delete()
 
 
@@ -389,10 +404,12 @@ def create_tag(ctx: RequestContext, ns: str, name: str) -> MetadefTag:
     rules.check_body("tag", {"name": name})
     rules.check_name(name, "tag")
     now = timezone.now()
-    return _insert(
+    row = _insert(
         MetadefTag(namespace=namespace, name=name, created_at=now, updated_at=now),
         _tag_exists(name, ns),
     )
+    events.metadef(ctx, "metadef_tag.create", namespace, row)
+    return row
 
 
 @transaction.atomic
@@ -411,13 +428,16 @@ def create_tags(ctx: RequestContext, ns: str, body, *, append: bool) -> list[Met
     if not append:
         namespace.tags.all().delete()
     now = timezone.now()
-    return [
+    rows = [
         _insert(
             MetadefTag(namespace=namespace, name=n, created_at=now, updated_at=now),
             _tag_exists(n, ns),
         )
         for n in names
     ]
+    for row in rows:
+        events.metadef(ctx, "metadef_tag.create", namespace, row)
+    return rows
 
 
 @transaction.atomic
@@ -425,7 +445,9 @@ def update_tag(ctx: RequestContext, ns: str, name: str, body) -> MetadefTag:
     namespace = namespace_for(ctx, ns, "modify_metadef_tag", "get_metadef_tag", lock=True)
     row = _find_tag(namespace, name, lock=True)
     new_name = rules.check_name(rules.check_body("tag", body)["name"], "tag")
-    return _rewrite(row, namespace.tags, name, _tag_exists(new_name, ns), name=new_name)
+    _rewrite(row, namespace.tags, name, _tag_exists(new_name, ns), name=new_name)
+    events.metadef(ctx, "metadef_tag.update", namespace, row, old_name=name)
+    return row
 
 
 @transaction.atomic
@@ -433,6 +455,7 @@ def delete_tag(ctx: RequestContext, ns: str, name: str) -> None:
     namespace = namespace_for(ctx, ns, "delete_metadef_tag", "get_metadef_tag", lock=True)
     row = _find_tag(namespace, name, lock=True)
     _refuse_if_protected(namespace, "tag", name)
+    events.metadef(ctx, "metadef_tag.delete", namespace, row)
     row.delete()
 
 
@@ -471,7 +494,9 @@ def associate(ctx: RequestContext, ns: str, body) -> MetadefResourceTypeAssociat
         ctx, ns, "add_metadef_resource_type_association", "get_metadef_resource_type", lock=True
     )
     cleaned = rules.clean_association(body)
-    return _associate(namespace, cleaned, timezone.now())
+    row = _associate(namespace, cleaned, timezone.now())
+    events.metadef(ctx, "metadef_resource_type.create", namespace, row)
+    return row
 
 
 @transaction.atomic
@@ -492,4 +517,5 @@ def dissociate(ctx: RequestContext, ns: str, resource_type: str) -> None:
             f"Metadata definition resource-type-association {resource_type} is protected "
             "and cannot be deleted."
         )
+    events.metadef(ctx, "metadef_resource_type.delete", namespace, row)
     row.delete()

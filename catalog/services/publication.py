@@ -19,7 +19,7 @@ from catalog.domain import images as image_rules
 from catalog.exceptions import BadRequest, Conflict, NotFound
 from catalog.models import PublicationRequest
 from catalog.reads import queries
-from catalog.services import checklist, families
+from catalog.services import checklist, events, families
 from catalog.services.visibility import set_visibility
 
 MESSAGE_MAX_LENGTH = 2000
@@ -59,7 +59,7 @@ def request_publication(ctx: RequestContext, image_id: str, message="") -> Publi
             raise Conflict(f"A publication request for image {image_id} is already pending.")
         try:
             with transaction.atomic():
-                return PublicationRequest.objects.create(
+                request = PublicationRequest.objects.create(
                     image=image,
                     project_id=image.owner or "",
                     requested_by=ctx.user_name or ctx.user_id or "",
@@ -70,6 +70,16 @@ def request_publication(ctx: RequestContext, image_id: str, message="") -> Publi
             raise Conflict(
                 f"A publication request for image {image_id} is already pending."
             ) from None
+        events.custom(
+            ctx,
+            "publication.request",
+            target_type="image",
+            target_id=image.pk,
+            owner=image.owner or "",
+            request=request.pk,
+            message=message,
+        )
+        return request
 
 
 def requests_visible_to(ctx: RequestContext, status: str | None = None) -> QuerySet:
@@ -142,6 +152,16 @@ def _decide(ctx, request_id, status: str, reason: str, publish: bool) -> Publica
         request.decided_at = timezone.now().replace(microsecond=0)
         request.decision_reason = reason
         request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        events.custom(
+            ctx,
+            f"publication.{status}",
+            target_type="image",
+            target_id=request.image_id,
+            owner=request.project_id,
+            changes={"publication": ["pending", status]},
+            request=request.pk,
+            reason=reason,
+        )
     if publish:
         families.on_published(request.image_id)
     return request
@@ -178,6 +198,18 @@ def publish_directly(ctx: RequestContext, image_id: str, override_reason="") -> 
         for name, value in decision.items():
             setattr(record, name, value)
         record.save()
+        events.custom(
+            ctx,
+            "publication.approved",
+            target_type="image",
+            target_id=image.pk,
+            owner=record.project_id,
+            changes={"visibility": [image.visibility, Visibility.PUBLIC]},
+            request=record.pk,
+            reason=override_reason,
+            direct=True,
+            checks_overridden=overridden,
+        )
     families.on_published(image.pk)
     return record
 

@@ -67,6 +67,7 @@ from catalog.choices import ImageStatus
 from catalog.exceptions import BadRequest, RequestEntityTooLarge
 from catalog.models import Image, ImageProperty, ProjectQuota
 from catalog.properties import MAX_DB_BIGINT
+from catalog.services import events
 
 MiB = 1024 * 1024
 UNLIMITED = None
@@ -269,6 +270,7 @@ def enforce(
         return
     used = usage_of(owner, name, exclude_image_id)
     if used + requested > limit:
+        events.refused(None, "quota.refused", owner=owner, quota=name, limit=limit, used=used)
         raise _exceeded(owner, _Figures(name, limit, used, requested))
 
 
@@ -341,6 +343,9 @@ def check_data_write_end(owner: str | None, image_id: str, size: int, *, target:
 
 def _raise_size_exceeded(owner: str, image_id: str, requested: int, target: str) -> None:
     name = _SIZE_QUOTA_OF[target]
+    events.refused(
+        None, "quota.refused", owner=owner, target_id=image_id, quota=name, requested=requested
+    )
     if target == STORE:
         limit, used = storage_limit(owner), storage_used(owner, exclude_image_id=image_id)
         if limit != limit_of(owner, IMAGE_SIZE_TOTAL):

@@ -39,7 +39,7 @@ from catalog.choices import ImageStatus
 from catalog.data import staging, stores
 from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
-from catalog.services import blobs, leases
+from catalog.services import blobs, events, leases
 from catalog.services.images import transition
 from catalog.services.imports import recover_import
 
@@ -133,4 +133,5 @@ def _recover_write(lease: Lease) -> str | None:
     if image is None or image.status != status:
         return None
     transition(image, ImageStatus.QUEUED)
+    events.image(None, "image.update", image, changes={"status": [status, image.status]})
     return lease.kind

@@ -7,7 +7,7 @@ from catalog.context import RequestContext
 from catalog.data import stores
 from catalog.exceptions import Conflict, Forbidden, NotFound
 from catalog.models import ImageLocation
-from catalog.services import image_data
+from catalog.services import events, image_data
 from catalog.services.images import lock_image_for
 
 
@@ -37,5 +37,6 @@ def delete_from_store(ctx: RequestContext, store_id: str, image_id: str) -> None
             )
         urls = [c.url for c in here]
         ImageLocation.objects.filter(pk__in=[c.pk for c in here]).delete()
+        events.image(ctx, "image.update", image, changes={"stores": [store_id, None]})
     for url in urls:
         image_data.discard_blob(store, url)

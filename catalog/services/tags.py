@@ -8,6 +8,7 @@ from catalog.context import RequestContext
 from catalog.domain import images as image_rules
 from catalog.exceptions import NotFound, RequestEntityTooLarge
 from catalog.models import Image, ImageTag
+from catalog.services import events
 from catalog.services.images import lock_image_for
 
 
@@ -43,6 +44,7 @@ def add_tag(ctx: RequestContext, image_id: str, tag: str) -> None:
             ) from None
         ImageTag.objects.create(image=image, value=tag)
         _touch(image)
+        events.image(ctx, "image.update", image, changes={"tags": [None, tag]})
 
 
 def remove_tag(ctx: RequestContext, image_id: str, tag: str) -> None:
@@ -55,3 +57,4 @@ def remove_tag(ctx: RequestContext, image_id: str, tag: str) -> None:
         if not deleted:
             raise NotFound("The resource could not be found.")
         _touch(image)
+        events.image(ctx, "image.update", image, changes={"tags": [tag, None]})

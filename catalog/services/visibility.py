@@ -12,6 +12,7 @@ from catalog.context import RequestContext
 from catalog.exceptions import BadRequest
 from catalog.models import Image
 from catalog.reads import queries
+from catalog.services import events
 from catalog.services.images import enforce_visibility_change
 
 
@@ -23,7 +24,9 @@ def set_visibility(ctx: RequestContext, image_id: str, visibility: str) -> Image
         image = queries.get_visible_image(ctx, image_id, rule="modify_image", for_update=True)
         enforce_visibility_change(ctx, visibility)
         if image.visibility != visibility:
+            changes = {"visibility": [image.visibility, visibility]}
             image.visibility = visibility
             image.updated_at = timezone.now()
             image.save(update_fields=["visibility", "updated_at"])
+            events.image(ctx, "image.update", image, changes=changes)
     return image

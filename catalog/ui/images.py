@@ -22,7 +22,7 @@ from catalog.reads import queries
 from catalog.reads.representations import serialize_image
 from catalog.services import actions, imports, members, publication
 from catalog.services import images as image_service
-from catalog.ui import listing
+from catalog.ui import activity, listing
 from catalog.ui.forms import ImageEditForm, ImportForm, NewImageForm, ShareForm, format_properties
 from catalog.ui.session import catalog_view, projects_of
 
@@ -160,6 +160,7 @@ def detail_context(ctx, image, **extra) -> dict:
         "can_share": image.visibility == "shared" and may(ctx, "add_member", image),
         "form": extra.pop("form", None) or (edit_form(ctx, image) if can_edit else None),
         "share_form": extra.pop("share_form", None) or ShareForm(),
+        "history": activity.image_history(ctx, image.pk),
         **extra,
     }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog.ui import bulk, images, publications, sharing, usage, views
+from catalog.ui import activity, bulk, images, publications, sharing, usage, views
 
 app_name = "ui"
 
@@ -31,6 +31,8 @@ urlpatterns = [
         name="publication-decide",
     ),
     path("usage/", usage.usage, name="usage"),
+    path("activity/", activity.activity, name="activity"),
+    path("activity/webhooks/", activity.add_webhook, name="activity-webhook"),
     path("usage/<str:project_id>/chart.png", usage.usage_chart, name="usage-chart"),
     path(
         "usage/<str:project_id>/history.png",

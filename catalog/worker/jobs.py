@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog.reads import queries
-from catalog.services import families, recovery, retention, usage_history
+from catalog.services import event_delivery, families, recovery, retention, usage_history
 from catalog.services.imports import queue
 from catalog.services.imports.recovery import hand_back
 from catalog.worker import handover
@@ -54,6 +54,12 @@ PERIODIC = [
         usage_history.record_daily_samples,
         lambda: settings.CATALOG_USAGE_SAMPLE_INTERVAL,
     ),
+    PeriodicJob(
+        "event delivery",
+        event_delivery.run_delivery,
+        lambda: settings.CATALOG_EVENTS_DELIVERY_INTERVAL,
+    ),
+    PeriodicJob("audit retention", event_delivery.purge_audit, lambda: 3600),
 ]
 
 QUEUED = {

@@ -13,7 +13,7 @@ from catalog.domain.imports import DataSource, ImportRequest
 from catalog.exceptions import Conflict
 from catalog.models import Image, ImageLocation, Task
 from catalog.reads import queries
-from catalog.services import quotas
+from catalog.services import events, quotas
 from catalog.services.images import check_metadefs, lock_image_for, transition
 from catalog.services.imports import lock, queue, steps
 
@@ -59,9 +59,12 @@ def start_import(
             declared_size=image.size if method.size_known else None,
         )
         task = _record_task(ctx, image, body, targets, remote)
+        events.task(ctx, "task.create", task)
         lock.acquire(image, props, task.id, targets)
         if not method.copies:
+            before = image.status
             transition(image, ImageStatus.IMPORTING)
+            events.image(ctx, "image.update", image, changes={"status": [before, image.status]})
         queue.enqueue_in_transaction(task.id)
     return task
 

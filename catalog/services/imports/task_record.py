@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalog.models import Lease, Task
 from catalog.reads.queries import running_imports as running_for
-from catalog.services import leases, quotas
+from catalog.services import events, leases, quotas
 
 HEARTBEAT_SECONDS = 2.0
 MiB = 1024 * 1024
@@ -45,6 +45,7 @@ def claim(task_id: str) -> tuple[Task, Lease] | None:
         task.updated_at = timezone.now()
         task.message = ""
         task.save(update_fields=["status", "attempts", "updated_at", "message"])
+        events.task(None, "task.processing", task)
         lease = leases.acquire(Lease.IMPORT, task.image_id or "", task_id=task.pk)
     return task, lease
 
@@ -82,3 +83,5 @@ def finish(task: Task, status: str, message: str, result=None) -> None:
         update_fields=["status", "message", "result", "updated_at", "expires_at", "input", "secret"]
     )
     leases.release_task(task.pk)
+    # task.success or task.failure (at ERROR); no task.run: docs/glance-differences.md#notifications
+    events.task(None, f"task.{status}", task)

@@ -13,7 +13,7 @@ from catalog.domain.imports import ImportRequest
 from catalog.exceptions import CatalogError
 from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
-from catalog.services import image_data, leases, quotas
+from catalog.services import events, image_data, leases, quotas
 from catalog.services.images import transition
 from catalog.services.imports import lock, steps, task_record
 from catalog.services.imports.task_record import ImportFailed, MiB
@@ -117,6 +117,7 @@ def _complete(
                 )
             if not copies:
                 transition(fresh, ImageStatus.ACTIVE, **received.image_fields())
+                events.imported(fresh, received.size)
             lock.release(fresh, targets, task.input.get("failed_stores", []))
             stored_in = ", ".join(store.id for store, _ in committed)
             task_record.finish(
@@ -159,6 +160,9 @@ def fail(
         if fresh is not None:
             if fresh.status == ImageStatus.IMPORTING:
                 transition(fresh, ImageStatus.QUEUED)
+                events.image(
+                    None, "image.update", fresh, changes={"status": ["importing", "queued"]}
+                )
             if lock.read_props(fresh).get(lock.LOCK_PROPERTY) == task.pk:
                 lock.release(fresh, targets, targets)
         task_record.finish(task, Task.Status.FAILURE, message)
