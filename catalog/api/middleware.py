@@ -6,7 +6,7 @@ import uuid
 from django.conf import settings
 
 from catalog.api.errors import error_response, handler400, is_api_path
-from catalog.api.versions import ACCEPTED_PREFIXES, versions_response
+from catalog.api.versions import accepted_prefix, versions_response
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
 # Printable ASCII without spaces: anything else could never be echoed back safely.
@@ -61,7 +61,7 @@ class VersionNegotiationMiddleware:
         match = _VERSION_PATH.match(request.path_info)
         if match:
             prefix, rest = match.group(1), match.group(2) or ""
-            if prefix not in ACCEPTED_PREFIXES:
+            if not accepted_prefix(prefix):
                 return versions_response(request, 300)
             if prefix != "v2":
                 request.path_info = f"/v2{rest}"
