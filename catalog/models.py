@@ -296,7 +296,9 @@ class ImageLocation(models.Model):
 
     ACTIVE = "active"
     PENDING_DELETE = "pending_delete"
-    STATUSES = [(ACTIVE, "active"), (PENDING_DELETE, "pending delete")]
+    # An http copy whose remote data stopped matching the image: never served again.
+    FAILED = "failed"
+    STATUSES = [(ACTIVE, "active"), (PENDING_DELETE, "pending delete"), (FAILED, "failed")]
 
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="locations")
     store = models.CharField(max_length=255)

@@ -117,6 +117,8 @@ RULES: dict[str, Predicate] = {
     "communitize_image": ADMIN_OR_MEMBER,
     "delete_image": ADMIN_OR_MEMBER,
     "download_image": _any(admin, _all(member, _VISIBLE_KIND)),
+    # ``GET /file?prefer=``: choosing the store to read from (Glance: as download_image).
+    "download_from_store": _any(admin, _all(member, _VISIBLE_KIND)),
     "download_from_store": _any(admin, _all(member, _VISIBLE_KIND)),
     "upload_image": ADMIN_OR_MEMBER,
     "deactivate": ADMIN_OR_MEMBER,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog.reads import queries
-from catalog.services import recovery
+from catalog.services import locations, recovery
 from catalog.services.imports import queue
 from catalog.services.imports.recovery import hand_back
 from catalog.worker import handover
@@ -47,14 +47,15 @@ PERIODIC = [
     ),
 ]
 
+# Imports and location imports are both Task rows: they share the per-project limit.
+_TASK_KIND = QueuedKind(
+    project_of=queries.task_owner,
+    running_for=queries.running_imports,
+    started=queries.task_started,
+    limit=lambda: settings.CATALOG_IMPORT_PER_PROJECT,
+    hand_back=lambda task_id: hand_back(task_id, "Handed back to the queue: its worker was stopping."),
+)
 QUEUED = {
-    queue.run_image_import.module_path: QueuedKind(
-        project_of=queries.task_owner,
-        running_for=queries.running_imports,
-        started=queries.task_started,
-        limit=lambda: settings.CATALOG_IMPORT_PER_PROJECT,
-        hand_back=lambda task_id: hand_back(
-            task_id, "Handed back to the queue: its worker was stopping."
-        ),
-    ),
+    queue.run_image_import.module_path: _TASK_KIND,
+    locations.run_location_import.module_path: _TASK_KIND,
 }
