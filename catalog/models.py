@@ -305,11 +305,13 @@ class ImageLocation(models.Model):
     url = models.TextField()
     metadata = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=30, choices=STATUSES, default=ACTIVE)
+    # The order the image lists its locations in (a legacy PATCH may insert at a position).
+    position = models.IntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         indexes = [models.Index(fields=["status", "store"], name="location_status")]
 
     def __str__(self) -> str:

@@ -384,6 +384,8 @@ CATALOG_SHOW_IMAGE_DIRECT_URL = env_bool("CATALOG_SHOW_IMAGE_DIRECT_URL", False)
 # read once by the worker, its md5 and CATALOG_HASH_ALGORITHM digests computed (and compared
 # with the validation data given), before it becomes active.
 CATALOG_LOCATIONS_SECURE_HASH = env_bool("CATALOG_LOCATIONS_SECURE_HASH", True)
+# Glance's image_location_quota: the most locations an image may have (-1: no limit).
+CATALOG_IMAGE_LOCATION_QUOTA = env_int("CATALOG_IMAGE_LOCATION_QUOTA", 10, minimum=-1)
 
 # --- 9. Identity -------------------------------------------------------------------------
 

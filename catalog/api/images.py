@@ -138,10 +138,11 @@ class ImageViewSet(CatalogViewSet):
     )
     def partial_update(self, request, image_id):
         media_type = patch_media_type(request)
-        changes = patching.parse_patch(json_body(request), media_type)
-        image = image_service.update_image(
-            self.ctx, image_id, changes, v20=media_type == patching.PATCH_V20
-        )
+        manage = settings.CATALOG_SHOW_MULTIPLE_LOCATIONS
+        changes = patching.parse_patch(json_body(request), media_type, manage_locations=manage)
+        # Location operations (only with location management on) have a service of their own.
+        update = locations.patch_image if manage else image_service.update_image
+        image = update(self.ctx, image_id, changes, v20=media_type == patching.PATCH_V20)
         return JsonResponse(serialize_image(queries.find_image(image.id), self.ctx))
 
     @extend_schema(

@@ -8,9 +8,8 @@ answer and say so in docs/glance-differences.md.
 import hashlib
 import string
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from catalog.exceptions import BadRequest
+from catalog.exceptions import BadRequest, Conflict
 
 HASH_ALGORITHMS = ("sha1", "sha256", "sha512", "md5")
 MAX_HASH_VALUE = 128
@@ -98,11 +97,9 @@ def check_hash_value(data: ValidationData) -> None:
 def has_credentials(url: str) -> bool:
     """Whether a location URL carries a secret: a user or password before the host (S3 or
     swift style), or a query string (pre-signed URLs)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return True
-    return bool(parts.username or parts.password or parts.query)
+    _, _, rest = url.partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0]
+    return "@" in authority or "?" in url
 
 
 def may_see_locations(*, is_admin: bool, is_service: bool, is_owner: bool) -> bool:
@@ -115,3 +112,86 @@ def shown_locations(locations: list[tuple[str, dict]], *, is_admin: bool) -> lis
     """The locations a caller allowed to see them is shown: without those whose URL carries
     credentials, unless an admin asks."""
     return [(url, meta) for url, meta in locations if is_admin or not has_credentials(url)]
+
+
+# --- The legacy PATCH operations on /locations (CATALOG_SHOW_MULTIPLE_LOCATIONS) -----------
+
+
+@dataclass(frozen=True)
+class LegacyLocation:
+    url: str
+    metadata: dict
+    validation: ValidationData | None = None
+
+
+def parse_legacy_location(value) -> LegacyLocation:
+    """One location of a PATCH value: ``url``, ``metadata`` (required) and optional
+    ``validation_data`` (``checksum``, ``os_hash_algo``, ``os_hash_value``)."""
+    if not isinstance(value, dict):
+        raise _schema_error("image", f"{value!r} is not of type 'object'")
+    for key in ("url", "metadata"):
+        if key not in value:
+            raise _schema_error("image", f"'{key}' is a required property")
+    extra = sorted(set(value) - {"url", "metadata", "validation_data"})
+    if extra:
+        raise _schema_error("image", f"Additional properties are not allowed ({extra[0]!r})")
+    url, metadata = value["url"], value["metadata"]
+    if not isinstance(url, str) or not url or len(url) > 2048:
+        raise _schema_error("image", f"{url!r} is not a string of 1 to 2048 characters")
+    if not isinstance(metadata, dict):
+        raise _schema_error("image", f"{metadata!r} is not of type 'object'")
+    data = value.get("validation_data", {})
+    if not isinstance(data, dict):
+        raise _schema_error("image", f"{data!r} is not of type 'object'")
+    return LegacyLocation(url, metadata, _validation_data(data, "image", allow_checksum=True))
+
+
+def parse_legacy_value(op: str, value) -> list[LegacyLocation]:
+    """The locations an add (one) or a replace (a list) carries."""
+    if op == "add":
+        return [parse_legacy_location(value)]
+    if not isinstance(value, list):
+        raise _schema_error("image", f"{value!r} is not of type 'array'")
+    return [parse_legacy_location(item) for item in value]
+
+
+def insert_position(index: str, count: int) -> int:
+    """Where ``add /locations/<index>`` puts the new location: ``-`` or past the end
+    appends; the position is kept (docs/glance-differences.md#location-positions)."""
+    if index == "-":
+        return count
+    if not index.isdigit():
+        raise BadRequest("Invalid position for adding a location.")
+    return min(int(index), count)
+
+
+def remove_position(index: str, count: int) -> int:
+    if index == "-" and count:
+        return count - 1
+    if index.isdigit() and int(index) < count:
+        return int(index)
+    raise BadRequest("Invalid position for removing a location.")
+
+
+def check_legacy_validation(
+    data: ValidationData, current: dict, *, queued: bool, algorithm: str
+) -> dict:
+    """The image fields ``data`` sets. A value equal to the current one is accepted; a
+    different one is a conflict; new values only on a queued image. The format checks are
+    400, as on the new API (docs/glance-differences.md#location-validation-status)."""
+    if data.os_hash_algo != algorithm:
+        raise BadRequest(f"os_hash_algo must be {algorithm}, not {data.os_hash_algo}")
+    check_hash_value(data)
+    given = {"os_hash_algo": data.os_hash_algo, "os_hash_value": data.os_hash_value}
+    if data.checksum:
+        given["checksum"] = data.checksum
+    new = {}
+    for name, value in given.items():
+        if current.get(name) is None:
+            new[name] = value
+        elif current[name] != value:
+            raise Conflict(f"{name} is already set with a different value")
+    if new and not queued:
+        names = ", ".join(sorted(new))
+        raise Conflict(f"New value(s) for {names} may only be provided when image status is 'queued'")
+    return new

@@ -122,7 +122,7 @@ def serialize_rows(rows: list[dict], ctx: RequestContext | None = None) -> list[
     if queries.locations_shown():
         locations = defaultdict(list)
         active = ImageLocation.objects.filter(image_id__in=ids, status=ImageLocation.ACTIVE)
-        for location in active.order_by("id"):
+        for location in active.order_by("position", "id"):
             locations[location.image_id].append(location)
         for view in views:
             add_locations(view, locations[view["id"]], ctx, view["owner"])

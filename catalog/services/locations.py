@@ -22,15 +22,24 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.backend import DatabaseBackend
 
+from catalog import policy
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.data import stores, streams, urlsafety
 from catalog.data.fetch import FetchError, shown
 from catalog.data.stores.http import is_http_url
 from catalog.domain import locations as rules
-from catalog.exceptions import BadRequest, CatalogError, Conflict, Forbidden
+from catalog.domain import patching
+from catalog.exceptions import (
+    BadRequest,
+    CatalogError,
+    Conflict,
+    Forbidden,
+    RequestEntityTooLarge,
+)
 from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
+from catalog.services import images as image_service
 from catalog.services import leases, quotas
 from catalog.services.images import lock_image_for, transition
 from catalog.services.imports import lock, task_record
@@ -99,7 +108,7 @@ def list_locations(ctx: RequestContext, image_id: str) -> list[dict]:
     """``GET /v2/images/{id}/locations``: services and admins only (with the URLs that
     carry credentials hidden from services)."""
     image = queries.get_visible_image(ctx, image_id, rule="fetch_image_location")
-    rows = image.locations.filter(status=ImageLocation.ACTIVE).order_by("id")
+    rows = image.locations.filter(status=ImageLocation.ACTIVE)
     pairs = rules.shown_locations([(r.url, r.metadata) for r in rows], is_admin=ctx.is_admin)
     return [{"url": url, "metadata": metadata} for url, metadata in pairs]
 
@@ -238,3 +247,145 @@ def recover_location_import(task_id: str) -> str | None:
         return "requeued"
     fail(record, Image.objects.filter(pk=record.image_id, deleted=False).first(), INTERRUPTED)
     return "failed"
+
+
+# --- The legacy PATCH operations (CATALOG_SHOW_MULTIPLE_LOCATIONS) -------------------------
+
+
+def patch_image(
+    ctx: RequestContext, image_id: str, changes: list[patching.Change], *, v20: bool = False
+) -> Image:
+    """``PATCH /v2/images/{id}`` with ``/locations`` operations: the other changes through
+    the image service, then the location ones, all in one transaction."""
+    others = [c for c in changes if c.name != "locations"]
+    with transaction.atomic():
+        image = image_service.update_image(ctx, image_id, others, v20=v20)
+        image = queries.lock_live_image(image.pk)
+        for change in changes:
+            if change.name == "locations":
+                LEGACY_OPS[change.op](ctx, image, change)
+    return image
+
+
+def _active_locations(image: Image) -> list[ImageLocation]:
+    return list(image.locations.filter(status=ImageLocation.ACTIVE))
+
+
+def _probe(ctx: RequestContext, url: str) -> tuple[stores.Store, int]:
+    """The store of a new location URL and the size it reports; 400 ``Invalid location``
+    for a URL no store may take: http(s) through the http store (and the web-download
+    filter), other schemes only from services and admins, in a configured store."""
+    store = stores.store_for_url(url)
+    privileged = ctx.is_admin or ctx.has_role("service")
+    if store is None or not (is_http_url(url) or privileged):
+        raise BadRequest("Invalid location")
+    try:
+        if is_http_url(url):
+            urlsafety.check_url(url)
+        size = store.size(url)
+    except (urlsafety.UnsafeURL, stores.StoreError):
+        raise BadRequest("Invalid location") from None
+    if size <= 0:
+        raise BadRequest("Invalid location")
+    return store, size
+
+
+def _renumber(locations: list[ImageLocation]) -> None:
+    for position, location in enumerate(locations):
+        if location.position != position:
+            location.position = position
+            ImageLocation.objects.filter(pk=location.pk).update(position=position)
+
+
+def _legacy_add(ctx: RequestContext, image: Image, change: patching.Change) -> None:
+    policy.enforce_image(ctx, "set_image_location", image, f"No image found with ID {image.pk}")
+    if image.status not in (ImageStatus.QUEUED, ImageStatus.ACTIVE):
+        raise Conflict(f"It's not allowed to add locations if image status is {image.status}.")
+    (location,) = rules.parse_legacy_value("add", change.value)
+    current = _active_locations(image)
+    position = rules.insert_position(change.index or "", len(current))
+    fields = {}
+    if location.validation is not None:
+        fields = rules.check_legacy_validation(
+            location.validation,
+            {n: getattr(image, n) for n in ("checksum", "os_hash_algo", "os_hash_value")},
+            queued=image.status == ImageStatus.QUEUED,
+            algorithm=settings.CATALOG_HASH_ALGORITHM,
+        )
+    if any(loc.url == location.url for loc in current):
+        raise BadRequest(f"The location {location.url} already exists")
+    quota = settings.CATALOG_IMAGE_LOCATION_QUOTA
+    if 0 <= quota < len(current) + 1:
+        raise RequestEntityTooLarge(
+            "The limit has been exceeded on the number of allowed image locations. "
+            f"Attempted: {len(current) + 1}, Maximum: {quota}"
+        )
+    store, size = _probe(ctx, location.url)
+    metadata = dict(location.metadata)
+    if stores.multiple_backends():
+        _check_store_id(metadata, store)
+    created = ImageLocation.objects.create(
+        image=image, store=store.id, url=location.url, metadata=metadata
+    )
+    _renumber([*current[:position], created, *current[position:]])
+    if image.status == ImageStatus.QUEUED:
+        quotas.check_data_write_end(image.owner, image.pk, size, target=quotas.STORE)
+        transition(image, ImageStatus.ACTIVE, size=size, **fields)
+
+
+def _check_store_id(metadata: dict, store: stores.Store) -> None:
+    """Multi-store: a ``metadata.store`` naming another store than the URL's is refused
+    (Glance silently replaces it: docs/glance-differences.md#location-store-id)."""
+    named = metadata.get("store")
+    if named is not None and named != store.id:
+        raise BadRequest(f"Store {named} does not hold the location's URL (it is {store.id}).")
+    metadata["store"] = store.id
+
+
+def _legacy_replace(ctx: RequestContext, image: Image, change: patching.Change) -> None:
+    if change.value == []:
+        raise Forbidden("Cannot set locations to empty list.")
+    policy.enforce_image(ctx, "set_image_location", image, f"No image found with ID {image.pk}")
+    wanted = rules.parse_legacy_value("replace", change.value)
+    current = _active_locations(image)
+    if not current:
+        for index, location in enumerate(wanted):
+            value = {"url": location.url, "metadata": location.metadata}
+            if location.validation is not None:
+                value["validation_data"] = location.validation.as_dict()
+            add = patching.Change("add", change.path, "locations", value, str(index))
+            _legacy_add(ctx, image, add)
+        return
+    if [loc.url for loc in current] != [loc.url for loc in wanted]:
+        # Glance prints its internal location rows here (ids, status).
+        raise BadRequest(
+            "Original locations is not empty: only the metadata of the image's locations "
+            "may be replaced."
+        )
+    for row, location in zip(current, wanted, strict=True):
+        metadata = dict(location.metadata)
+        if stores.multiple_backends():
+            _check_store_id(metadata, stores.get_store(row.store) or stores.default_store())
+        if row.metadata != metadata:
+            ImageLocation.objects.filter(pk=row.pk).update(
+                metadata=metadata, updated_at=timezone.now()
+            )
+
+
+def _legacy_remove(ctx: RequestContext, image: Image, change: patching.Change) -> None:
+    policy.enforce_image(ctx, "delete_image_location", image, f"No image found with ID {image.pk}")
+    if image.status != ImageStatus.ACTIVE:
+        raise Conflict(f"It's not allowed to remove locations if image status is {image.status}.")
+    current = _active_locations(image)
+    position = rules.remove_position(change.index or "", len(current))
+    if len(current) == 1:
+        raise Forbidden("Cannot remove last location in the image.")
+    removed = current.pop(position)
+    # The store's copy goes with it: the recovery sweep deletes pending_delete copies.
+    ImageLocation.objects.filter(pk=removed.pk).update(
+        status=ImageLocation.PENDING_DELETE, updated_at=timezone.now()
+    )
+    _renumber(current)
+
+
+LEGACY_OPS = {"add": _legacy_add, "replace": _legacy_replace, "remove": _legacy_remove}
