@@ -318,6 +318,36 @@ class ImageLocation(models.Model):
         return f"{self.store}: {self.url} ({self.status})"
 
 
+class CacheEntry(models.Model):
+    """An image in the cache of one node (``CATALOG_NODE_URL``): ``cached`` (its copy is on
+    that node's disk), ``queued`` (waiting for the node's prefetch), or ``evict`` (a delete
+    asked elsewhere, which the node's worker applies to its disk, then drops the row)."""
+
+    CACHED = "cached"
+    QUEUED = "queued"
+    EVICT = "evict"
+    STATES = [(CACHED, "cached"), (QUEUED, "queued"), (EVICT, "evict")]
+
+    node = models.CharField(max_length=255)
+    image_id = models.CharField(max_length=36, db_index=True)
+    state = models.CharField(max_length=10, choices=STATES)
+    size = models.BigIntegerField(default=0)
+    hits = models.IntegerField(default=0)
+    # Epoch seconds, as Glance's cache API shows them.
+    last_accessed = models.FloatField(default=0.0)
+    last_modified = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["node", "image_id"], name="one_cache_entry_per_node")
+        ]
+        indexes = [models.Index(fields=["node", "state"], name="cache_node_state")]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} {self.state} on {self.node}"
+
+
 # --- Metadata definitions (metadefs) ---------------------------------------------------------
 
 

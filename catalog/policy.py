@@ -119,7 +119,31 @@ RULES: dict[str, Predicate] = {
     "download_image": _any(admin, _all(member, _VISIBLE_KIND)),
     # ``GET /file?prefer=``: choosing the store to read from (Glance: as download_image).
     "download_from_store": _any(admin, _all(member, _VISIBLE_KIND)),
+    # The image cache API (/v2/cache): admins only, as Glance.
+    **{
+        rule: admin
+        for rule in (
+            "cache_list",
+            "cache_image",
+            "cache_delete",
+            "cache_clean",
+            "cache_prune",
+            "list_cached_nodes",
+        )
+    },
     "download_from_store": _any(admin, _all(member, _VISIBLE_KIND)),
+    # The image cache API (/v2/cache): admins only, as Glance.
+    **{
+        rule: admin
+        for rule in (
+            "cache_list",
+            "cache_image",
+            "cache_delete",
+            "cache_clean",
+            "cache_prune",
+            "list_cached_nodes",
+        )
+    },
     "upload_image": ADMIN_OR_MEMBER,
     "deactivate": ADMIN_OR_MEMBER,
     "reactivate": ADMIN_OR_MEMBER,

@@ -34,7 +34,7 @@ from catalog.exceptions import (
 )
 from catalog.models import Image, ImageLocation, Lease
 from catalog.reads import queries
-from catalog.services import leases, quotas
+from catalog.services import cache, leases, quotas
 from catalog.services.images import lock_image_for, transition
 
 logger = logging.getLogger(__name__)
@@ -379,14 +379,35 @@ def open_data(
         return None
     byte_range = streams.parse_range(range_header, content_range, image.size)
     start, length = (byte_range.start, byte_range.length) if byte_range else (0, image.size)
+    ordered = read_order(locations, preferred)
+
+    def from_store(at: int, count: int):
+        return open_from_stores(image, ordered, at, count)
+
+    # The cache serves active images (not deactivated ones), unless a store was asked for.
+    if cache.enabled() and image.status == ImageStatus.ACTIVE and not preferred:
+        reader = cache.open_cached(image, start, length, from_store)
+        if reader is not None:
+            return Download(image, reader, byte_range)
+    return Download(image, from_store(start, length), byte_range)
+
+
+def open_from_stores(image: Image, ordered: list[ImageLocation], start: int, length: int):
+    """A reader from the first copy that opens, in ``ordered`` order (503 when none does)."""
     last_error = None
-    for location in read_order(locations, preferred):  # the first copy that opens wins
+    for location in ordered:
         store = stores.get_store(location.store)
         if store is None:
             continue
         try:
-            return Download(image, _open_copy(image, location, store, start, length), byte_range)
+            return _open_copy(image, location, store, start, length)
         except stores.StoreError as exc:
             logger.error("Image %s: %s", image.pk, exc)
             last_error = exc
     raise ServiceUnavailable("The image data is not available from any store.") from last_error
+
+
+def open_image(image: Image):
+    """The whole data of an active image from its stores (the cache's prefetch)."""
+    ordered = read_order(list(image.locations.filter(status=ImageLocation.ACTIVE)), [])
+    return open_from_stores(image, ordered, 0, image.size)

@@ -17,7 +17,7 @@ from catalog.exceptions import BadRequest, Conflict, Forbidden, InvalidTransitio
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 from catalog.reads import metadefs as metadef_reads
 from catalog.reads import queries
-from catalog.services import blobs, quotas
+from catalog.services import blobs, cache, quotas
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
 # open to project members).
@@ -153,6 +153,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
         )
         blobs.mark_for_deletion(image)
     blobs.remove_image_data(image)
+    cache.forget_image(image.pk)
     # Glance deletes staging residue with the image (an uploading image's staged data).
     staging.discard(image.pk)
 

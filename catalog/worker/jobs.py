@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog.reads import queries
-from catalog.services import locations, recovery
+from catalog.services import cache, image_data, locations, recovery
 from catalog.services.imports import queue
 from catalog.services.imports.recovery import hand_back
 from catalog.worker import handover
@@ -40,6 +40,14 @@ class QueuedKind:
 
 PERIODIC = [
     PeriodicJob("recovery", recovery.sweep, lambda: settings.CATALOG_RECOVERY_INTERVAL),
+    # The image cache of the worker's node (CATALOG_NODE_URL): queued images fetched, deletes
+    # asked on other nodes applied, the size limit kept. Nothing to do without the cache.
+    PeriodicJob(
+        "cache prefetch",
+        lambda: cache.prefetch(image_data.open_image),
+        lambda: settings.CATALOG_RECOVERY_INTERVAL,
+    ),
+    PeriodicJob("cache evictions", cache.apply_evictions, lambda: settings.CATALOG_RECOVERY_INTERVAL),
     PeriodicJob(
         "jobs of dead workers",
         handover.requeue_jobs_of_dead_workers,
