@@ -4,11 +4,14 @@ worker, the read-only http store, and who sees location URLs (glance-wave2 secti
 import hashlib
 import http.server
 import threading
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from catalog.choices import Role
-from catalog.models import Image, ImageLocation, Task
+from catalog.models import Image, ImageLocation, ImageProperty, Lease, Task
+from catalog.services import recovery
+from catalog.services.imports import task_record
 from tests.conftest import assert_status, make_persona
 from tests.imports.conftest import raw_image
 
@@ -292,3 +295,36 @@ def test_deleting_an_http_image_leaves_the_remote_file(alice, web, run_worker):
     run_worker()
     assert_status(alice.delete(f"/v2/images/{image['id']}"), 204)
     assert web.files["/small.img"] == DATA
+
+
+def dead_location_import(alice, web):
+    """What a worker killed while hashing leaves: the task processing with its lease, the
+    image importing and locked."""
+    image = raw_image(alice)
+    assert_status(add(alice, image["id"], {"url": f"{web.base}/small.img"}), 202)
+    task = Task.objects.get(image_id=image["id"])
+    task_record.claim(task.pk)
+    Lease.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    return image["id"], task
+
+
+def test_a_dead_location_import_is_requeued_then_completes(alice, web, run_worker):
+    image_id, task = dead_location_import(alice, web)
+    assert recovery.sweep()["requeued"] == 1
+    task.refresh_from_db()
+    assert task.status == "pending" and "Restarted" in task.message
+    run_worker()
+    assert Image.objects.get(pk=image_id).status == "active"
+    assert not Lease.objects.exists()
+
+
+def test_a_dead_location_import_out_of_attempts_fails_and_unlocks(alice, web, settings):
+    settings.CATALOG_IMPORT_MAX_ATTEMPTS = 1
+    image_id, task = dead_location_import(alice, web)
+    assert recovery.sweep()["failed"] == 1
+    task.refresh_from_db()
+    assert task.status == "failure" and "interrupted" in task.message
+    assert Image.objects.get(pk=image_id).status == "queued"
+    assert not ImageProperty.objects.filter(image_id=image_id, name="os_glance_import_task")
+    assert not ImageLocation.objects.filter(image_id=image_id).exists()
+    assert_status(add(alice, image_id, {"url": f"{web.base}/small.img"}), 202)
