@@ -4,6 +4,7 @@ filling it and served from it, eviction on delete and deactivation (glance-wave2
 import pytest
 from django.core.management import call_command
 
+from catalog import checks
 from catalog.models import CacheEntry
 from tests.api.test_image_data import raw_image, upload
 from tests.conftest import assert_status
@@ -169,3 +170,11 @@ def test_cache_routes_reject_bodies_and_wrong_methods(admin, cache_on):
     assert_status(admin.request("GET", "/v2/cache", raw='{"a": 1}'), 400)
     assert assert_status(admin.post("/v2/cache"), 405)["Allow"] == "GET, DELETE"
     assert assert_status(admin.get("/v2/cache/clean"), 405)["Allow"] == "POST"
+
+
+def test_deploy_check_wants_the_node_url_with_the_cache(settings, tmp_path):
+    settings.CATALOG_IMAGE_CACHE_DIR = str(tmp_path)
+    settings.CATALOG_NODE_URL = ""
+    assert [w.id for w in checks.image_cache_node(None)] == ["catalog.W040"]
+    settings.CATALOG_NODE_URL = NODE
+    assert checks.image_cache_node(None) == []
