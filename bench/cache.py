@@ -97,7 +97,9 @@ def main() -> None:
             file_store = timed_download(server, image_id, total)
     print(f"download of {args.mib} MiB through gunicorn")
     print(f"  S3 (moto), cold, filling the cache   {cold:8.1f} MiB/s")
-    print(f"  S3 (moto), from the cache (sendfile) {cached:8.1f} MiB/s  ({cached / cold:.1f}x cold)")
+    print(
+        f"  S3 (moto), from the cache (sendfile) {cached:8.1f} MiB/s  ({cached / cold:.1f}x cold)"
+    )
     print(f"  file store, no cache                 {file_store:8.1f} MiB/s")
     print(f"  cached / file store                  {cached / file_store:8.2f}x")
 

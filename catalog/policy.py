@@ -131,19 +131,6 @@ RULES: dict[str, Predicate] = {
             "list_cached_nodes",
         )
     },
-    "download_from_store": _any(admin, _all(member, _VISIBLE_KIND)),
-    # The image cache API (/v2/cache): admins only, as Glance.
-    **{
-        rule: admin
-        for rule in (
-            "cache_list",
-            "cache_image",
-            "cache_delete",
-            "cache_clean",
-            "cache_prune",
-            "list_cached_nodes",
-        )
-    },
     "upload_image": ADMIN_OR_MEMBER,
     "deactivate": ADMIN_OR_MEMBER,
     "reactivate": ADMIN_OR_MEMBER,

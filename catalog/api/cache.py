@@ -66,7 +66,10 @@ class CacheViewSet(CatalogViewSet):
     @extend_schema(
         operation_id="cache_nodes",
         summary="The nodes that hold a copy of the image (API 2.18)",
-        responses={200: {"type": "array", "items": {"type": "string"}}, **openapi.errors(401, 403, 404)},
+        responses={
+            200: {"type": "array", "items": {"type": "string"}},
+            **openapi.errors(401, 403, 404),
+        },
     )
     @action(detail=False, methods=["get"], url_path="nodes/<str:image_id>", url_name="nodes")
     def nodes(self, request, image_id):

@@ -193,5 +193,7 @@ def check_legacy_validation(
             raise Conflict(f"{name} is already set with a different value")
     if new and not queued:
         names = ", ".join(sorted(new))
-        raise Conflict(f"New value(s) for {names} may only be provided when image status is 'queued'")
+        raise Conflict(
+            f"New value(s) for {names} may only be provided when image status is 'queued'"
+        )
     return new

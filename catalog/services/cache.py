@@ -91,8 +91,10 @@ def _filled(image: Image, kept: bool) -> None:
 
 def _record_hit(image: Image) -> None:
     now = time.time()
-    updated = _mine().filter(image_id=image.pk).update(
-        state=CacheEntry.CACHED, hits=F("hits") + 1, last_accessed=now
+    updated = (
+        _mine()
+        .filter(image_id=image.pk)
+        .update(state=CacheEntry.CACHED, hits=F("hits") + 1, last_accessed=now)
     )
     if not updated:
         CacheEntry.objects.get_or_create(
@@ -151,9 +153,10 @@ def prune_to_limit() -> tuple[int, int]:
     ``CATALOG_IMAGE_CACHE_MAX_SIZE`` bytes: (files, bytes) removed."""
     limit = settings.CATALOG_IMAGE_CACHE_MAX_SIZE
     entries = list(
-        _mine().filter(state=CacheEntry.CACHED).order_by("last_accessed", "id").values_list(
-            "pk", "image_id", "size"
-        )
+        _mine()
+        .filter(state=CacheEntry.CACHED)
+        .order_by("last_accessed", "id")
+        .values_list("pk", "image_id", "size")
     )
     total = sum(size for _, _, size in entries)
     files = removed = 0
@@ -179,7 +182,9 @@ def prefetch(open_image: Callable[[Image], object]) -> int:
         return 0
     directory = cache_dir()
     done = 0
-    for image_id in list(_mine().filter(state=CacheEntry.QUEUED).values_list("image_id", flat=True)):
+    for image_id in list(
+        _mine().filter(state=CacheEntry.QUEUED).values_list("image_id", flat=True)
+    ):
         image = Image.objects.filter(pk=image_id, deleted=False, status=ImageStatus.ACTIVE).first()
         if image is None or directory.has_copy(image_id, image.size or 0):
             if image is not None:
@@ -191,7 +196,13 @@ def prefetch(open_image: Callable[[Image], object]) -> int:
         if fill is None:
             continue  # a download fills it now
         try:
-            reader = TeeReader(open_image(image), fill, image.size, image.checksum, lambda kept, i=image: _filled(i, kept))
+            reader = TeeReader(
+                open_image(image),
+                fill,
+                image.size,
+                image.checksum,
+                lambda kept, i=image: _filled(i, kept),
+            )
             for _ in reader:
                 pass
             reader.close()

@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog import policy
-
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.data import staging, stores, streams
@@ -317,8 +316,7 @@ def preferred_stores(prefer: str | None) -> list[str]:
         return []
     if not stores.multiple_backends():
         raise BadRequest(
-            "Store selection for download is not available when multiple backends are not "
-            "enabled."
+            "Store selection for download is not available when multiple backends are not enabled."
         )
     wanted = [s.strip() for s in prefer.split(",") if s.strip()]
     for store_id in wanted:
@@ -330,10 +328,15 @@ def preferred_stores(prefer: str | None) -> list[str]:
 def read_order(locations: list[ImageLocation], preferred: list[str]) -> list[ImageLocation]:
     """The copies in the order a download tries them: the preferred stores' (in the order
     asked), then by store weight, heaviest first (equal weights: stored order)."""
-    rank = {store_id: i for i, store_id in enumerate(stores.by_weight([l.store for l in locations]))}
+    by_weight = stores.by_weight([location.store for location in locations])
+    rank = {store_id: i for i, store_id in enumerate(by_weight)}
     asked = {store_id: i for i, store_id in enumerate(preferred)}
     return sorted(
-        locations, key=lambda l: (asked.get(l.store, len(asked)), rank.get(l.store, len(rank)))
+        locations,
+        key=lambda location: (
+            asked.get(location.store, len(asked)),
+            rank.get(location.store, len(rank)),
+        ),
     )
 
 

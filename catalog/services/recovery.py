@@ -37,9 +37,9 @@ from django.utils import timezone
 
 from catalog.choices import ImageStatus
 from catalog.data import staging, stores
+from catalog.domain.locations import LOCATION_IMPORT
 from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
-from catalog.domain.locations import LOCATION_IMPORT
 from catalog.services import blobs, leases
 from catalog.services.images import transition
 from catalog.services.imports import recover_import

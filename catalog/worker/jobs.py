@@ -47,7 +47,9 @@ PERIODIC = [
         lambda: cache.prefetch(image_data.open_image),
         lambda: settings.CATALOG_RECOVERY_INTERVAL,
     ),
-    PeriodicJob("cache evictions", cache.apply_evictions, lambda: settings.CATALOG_RECOVERY_INTERVAL),
+    PeriodicJob(
+        "cache evictions", cache.apply_evictions, lambda: settings.CATALOG_RECOVERY_INTERVAL
+    ),
     PeriodicJob(
         "jobs of dead workers",
         handover.requeue_jobs_of_dead_workers,
@@ -61,7 +63,9 @@ _TASK_KIND = QueuedKind(
     running_for=queries.running_imports,
     started=queries.task_started,
     limit=lambda: settings.CATALOG_IMPORT_PER_PROJECT,
-    hand_back=lambda task_id: hand_back(task_id, "Handed back to the queue: its worker was stopping."),
+    hand_back=lambda task_id: hand_back(
+        task_id, "Handed back to the queue: its worker was stopping."
+    ),
 )
 QUEUED = {
     queue.run_image_import.module_path: _TASK_KIND,

@@ -47,14 +47,19 @@ def test_every_route_is_404_without_the_cache(admin, settings):
         ("POST", "/v2/cache/prune"),
     ]:
         response = assert_status(admin.request(method, path), 404)
-        assert response.json()["error"]["message"] == "Caching via API is not supported at this site."
+        assert (
+            response.json()["error"]["message"] == "Caching via API is not supported at this site."
+        )
 
 
 def test_cache_routes_are_for_admins(alice, carol, cache_on):
     image_id = active_image(alice)
     for persona in (alice, carol):
         denied = assert_status(persona.get("/v2/cache"), 403)
-        assert denied.json()["error"]["message"] == "You are not authorized to complete cache_list action."
+        assert (
+            denied.json()["error"]["message"]
+            == "You are not authorized to complete cache_list action."
+        )
         assert_status(persona.put(f"/v2/cache/{image_id}"), 403)
         assert_status(persona.delete(f"/v2/cache/{image_id}"), 403)
         assert_status(persona.delete("/v2/cache"), 403)
@@ -64,12 +69,18 @@ def test_cache_routes_are_for_admins(alice, carol, cache_on):
 
 
 def test_queue_then_prefetch_then_hit(admin, alice, cache_on):
-    assert assert_status(admin.get("/v2/cache"), 200).json() == {"cached_images": [], "queued_images": []}
+    assert assert_status(admin.get("/v2/cache"), 200).json() == {
+        "cached_images": [],
+        "queued_images": [],
+    }
     missing = assert_status(admin.put("/v2/cache/non-existing-image-id"), 404)
     assert missing.json()["error"]["message"] == "Image non-existing-image-id not found."
     queued = raw_image(alice)
     refused = assert_status(admin.put(f"/v2/cache/{queued['id']}"), 400)
-    assert refused.json()["error"]["message"] == "Only images with status active can be targeted for queueing"
+    assert (
+        refused.json()["error"]["message"]
+        == "Only images with status active can be targeted for queueing"
+    )
     image_id = active_image(alice)
     assert_status(admin.put(f"/v2/cache/{image_id}"), 202)
     assert assert_status(admin.get("/v2/cache"), 200).json()["queued_images"] == [image_id]
@@ -77,14 +88,21 @@ def test_queue_then_prefetch_then_hit(admin, alice, cache_on):
     listed = assert_status(admin.get("/v2/cache"), 200).json()
     assert listed["queued_images"] == []
     (entry,) = listed["cached_images"]
-    assert (entry["image_id"], entry["size"], entry["hits"], entry["checksum"]) == (image_id, len(DATA), 0, None)
+    assert (entry["image_id"], entry["size"], entry["hits"], entry["checksum"]) == (
+        image_id,
+        len(DATA),
+        0,
+        None,
+    )
     assert isinstance(entry["last_accessed"], float) and isinstance(entry["last_modified"], float)
     assert_status(admin.put(f"/v2/cache/{image_id}"), 202)  # already cached: nothing changes
     assert assert_status(admin.get(f"/v2/cache/nodes/{image_id}"), 200).json() == [NODE]
     hit = assert_status(alice.get(f"/v2/images/{image_id}/file"), 200)
     assert hit.file_to_stream is not None  # sendfile
     assert content(hit) == DATA and hit["Content-Length"] == str(len(DATA))
-    part = assert_status(alice.get(f"/v2/images/{image_id}/file", headers={"Range": "bytes=4-7"}), 206)
+    part = assert_status(
+        alice.get(f"/v2/images/{image_id}/file", headers={"Range": "bytes=4-7"}), 206
+    )
     assert content(part) == DATA[4:8]
     assert assert_status(admin.get("/v2/cache"), 200).json()["cached_images"][0]["hits"] == 2
 
@@ -114,13 +132,17 @@ def test_deletes_and_clears(admin, alice, cache_on, settings):
     for image_id in (first, second):
         content(alice.get(f"/v2/images/{image_id}/file"))
     # Another node holds a copy too: a delete here marks it for that node's worker.
-    CacheEntry.objects.create(node="http://node-b.test", image_id=first, state="cached", size=len(DATA))
+    CacheEntry.objects.create(
+        node="http://node-b.test", image_id=first, state="cached", size=len(DATA)
+    )
     assert_status(admin.delete(f"/v2/cache/{first}"), 204)
     assert not (cache_on / first).exists()
     assert CacheEntry.objects.get(image_id=first).state == "evict"
     assert_status(admin.delete(f"/v2/cache/{first}"), 204)  # idempotent while the image exists
     assert_status(admin.delete("/v2/cache/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12), 404)
-    bad = assert_status(admin.delete("/v2/cache", headers={"x-image-cache-clear-target": "nope"}), 400)
+    bad = assert_status(
+        admin.delete("/v2/cache", headers={"x-image-cache-clear-target": "nope"}), 400
+    )
     assert "'cache', 'queue', 'both'" in bad.json()["error"]["message"]
     third = active_image(alice)
     assert_status(admin.put(f"/v2/cache/{third}"), 202)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from catalog.identity import clouds_yaml
-from tests.imports.test_locations import DATA, RangeServer
+from tests.imports.conftest import LOCATION_DATA as DATA
+from tests.imports.conftest import RangeServer
 from tests.livesrv import LiveServer
 
 from .clients import OpenStackCLI, flatten_properties
@@ -91,7 +92,9 @@ def test_add_location_then_show_and_cache_commands(site):
     server, clouds, web = site
     alice = OpenStackCLI(clouds, "alice", lambda capability: True)
     admin = OpenStackCLI(clouds, "cacheadmin", lambda capability: True)
-    image = alice.run("image", "create", "--disk-format", "raw", "--container-format", "bare", "by-url")
+    image = alice.run(
+        "image", "create", "--disk-format", "raw", "--container-format", "bare", "by-url"
+    )
     glance(server, "alice", "add-location", "--url", f"{web}/small.img", image["id"])
     run_worker(server)
     shown = flatten_properties(alice.run("image", "show", image["id"]))
@@ -104,7 +107,9 @@ def test_add_location_then_show_and_cache_commands(site):
     run_worker(server)
     cached = admin.run("cached", "image", "list")
     assert image["id"] in str(cached)
-    alice.run("image", "save", "--file", str(server.workdir / "saved"), image["id"], json_output=False)
+    alice.run(
+        "image", "save", "--file", str(server.workdir / "saved"), image["id"], json_output=False
+    )
     assert (server.workdir / "saved").read_bytes() == DATA
     admin.run("cached", "image", "delete", image["id"], json_output=False)
     assert image["id"] not in str(admin.run("cached", "image", "list"))
@@ -115,7 +120,9 @@ def test_add_location_then_show_and_cache_commands(site):
 def test_legacy_location_add(site):
     server, clouds, web = site
     alice = OpenStackCLI(clouds, "alice", lambda capability: True)
-    image = alice.run("image", "create", "--disk-format", "raw", "--container-format", "bare", "legacy")
+    image = alice.run(
+        "image", "create", "--disk-format", "raw", "--container-format", "bare", "legacy"
+    )
     glance(server, "alice", "location-add", "--url", f"{web}/other.img", image["id"])
     shown = flatten_properties(alice.run("image", "show", image["id"]))
     assert shown["status"] == "active" and shown["size"] == len(DATA)

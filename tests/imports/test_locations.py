@@ -2,74 +2,18 @@
 worker, the read-only http store, and who sees location URLs (glance-wave2 section 2)."""
 
 import hashlib
-import http.server
-import threading
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from catalog.data.stores import StoreError
 from catalog.models import Image, ImageLocation, ImageProperty, Lease, Task
 from catalog.services import recovery
 from catalog.services.imports import task_record
 from tests.conftest import assert_status, make_persona
+from tests.imports.conftest import LOCATION_DATA as DATA
 from tests.imports.conftest import raw_image
-
-DATA = bytes(range(256)) * 64  # 16 KiB
-
-
-class RangeServer(http.server.BaseHTTPRequestHandler):
-    """Serves ``self.server.files`` with HEAD and single byte ranges; counts GETs."""
-
-    def log_message(self, *args):
-        pass
-
-    def _file(self):
-        data = self.server.files.get(self.path)
-        if data is None:
-            self.send_error(404)
-        return data
-
-    def do_HEAD(self):
-        data = self._file()
-        if data is not None:
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-
-    def do_GET(self):
-        data = self._file()
-        if data is None:
-            return
-        self.server.gets += 1
-        wanted = self.headers.get("Range")
-        if wanted:
-            first, last = wanted.removeprefix("bytes=").split("-")
-            start = int(first)
-            end = int(last) if last else len(data) - 1
-            part = data[start : end + 1]
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
-        else:
-            part = data
-            self.send_response(200)
-        self.send_header("Content-Length", str(len(part)))
-        self.end_headers()
-        self.wfile.write(part)
-
-
-@pytest.fixture
-def web(settings):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeServer)
-    httpd.files = {"/small.img": DATA}
-    httpd.gets = 0
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    settings.CATALOG_HTTP_STORE = True
-    settings.CATALOG_IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]
-    settings.CATALOG_IMPORT_ALLOWED_PORTS = []
-    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield httpd
-    httpd.shutdown()
 
 
 @pytest.fixture
@@ -81,7 +25,9 @@ def add(persona, image_id, body):
     return persona.post(f"/v2/images/{image_id}/locations", body)
 
 
-def test_location_with_secure_hashing_activates_after_the_data_is_hashed(alice, admin, web, run_worker):
+def test_location_with_secure_hashing_activates_after_the_data_is_hashed(
+    alice, admin, web, run_worker
+):
     image = raw_image(alice)
     assert_status(add(alice, image["id"], {"url": f"{web.base}/small.img"}), 202)
     # Not active before the worker has read the data (Glance activates first).
@@ -119,7 +65,11 @@ def test_matching_sha256_validation_data_keeps_the_given_algorithm(alice, web, r
     assert_status(add(alice, image["id"], body), 202)
     run_worker()
     row = Image.objects.get(pk=image["id"])
-    assert (row.status, row.os_hash_algo, row.os_hash_value) == ("active", "sha256", data["os_hash_value"])
+    assert (row.status, row.os_hash_algo, row.os_hash_value) == (
+        "active",
+        "sha256",
+        data["os_hash_value"],
+    )
 
 
 def test_mismatching_validation_data_fails_cleanly_and_a_retry_works(alice, web, run_worker):
@@ -249,7 +199,9 @@ def test_service_may_add_a_file_url_of_a_configured_store(alice, nova, run_worke
     assert Image.objects.get(pk=outside["id"]).status == "queued"
 
 
-def test_locations_are_shown_to_the_owner_and_admins_only(alice, bob, admin, web, run_worker, settings):
+def test_locations_are_shown_to_the_owner_and_admins_only(
+    alice, bob, admin, web, run_worker, settings
+):
     settings.CATALOG_SHOW_MULTIPLE_LOCATIONS = True
     settings.CATALOG_SHOW_IMAGE_DIRECT_URL = True
     image = raw_image(alice, visibility="community")
@@ -282,7 +234,7 @@ def test_a_changed_remote_file_is_never_served_as_the_image(alice, web, run_work
     run_worker()
     web.files["/small.img"] = DATA[:-1] + b"X"
     response = alice.get(f"/v2/images/{image['id']}/file")
-    with pytest.raises(Exception):
+    with pytest.raises(StoreError, match="does not match the image's checksum"):
         b"".join(response.streaming_content)
     location = ImageLocation.objects.get(image_id=image["id"])
     assert location.status == ImageLocation.FAILED

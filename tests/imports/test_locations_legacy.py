@@ -7,12 +7,12 @@ import pytest
 
 from catalog.models import Image, ImageLocation
 from tests.conftest import assert_status
+from tests.imports.conftest import LOCATION_DATA as DATA
 from tests.imports.conftest import raw_image
-from tests.imports.test_locations import DATA, web  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def managed(settings, web):  # noqa: F811
+def managed(settings, web):
     settings.CATALOG_SHOW_MULTIPLE_LOCATIONS = True
     settings.CATALOG_SHOW_IMAGE_DIRECT_URL = True
     web.files["/other.img"] = DATA
@@ -63,13 +63,17 @@ def test_add_activates_a_queued_image_with_the_given_hashes(alice, managed):
 def test_add_positions_are_kept_and_reads_agree(alice, managed):
     image = raw_image(alice)
     first, second, third = (f"{managed.base}/{n}.img" for n in ("small", "other", "third"))
-    assert_status(patch(alice, image["id"], {"op": "add", "path": "/locations/-", "value": loc(first)}), 200)
-    assert_status(patch(alice, image["id"], {"op": "add", "path": "/locations/99", "value": loc(second)}), 200)
+    assert_status(
+        patch(alice, image["id"], {"op": "add", "path": "/locations/-", "value": loc(first)}), 200
+    )
+    assert_status(
+        patch(alice, image["id"], {"op": "add", "path": "/locations/99", "value": loc(second)}), 200
+    )
     response = patch(alice, image["id"], {"op": "add", "path": "/locations/0", "value": loc(third)})
-    shown = [l["url"] for l in assert_status(response, 200).json()["locations"]]
+    shown = [x["url"] for x in assert_status(response, 200).json()["locations"]]
     assert shown == [third, first, second]
     again = assert_status(alice.get(f"/v2/images/{image['id']}"), 200).json()
-    assert [l["url"] for l in again["locations"]] == shown  # Glance: insertion order (W22)
+    assert [x["url"] for x in again["locations"]] == shown  # Glance: insertion order (W22)
     assert again["direct_url"] == third
 
 
@@ -101,7 +105,9 @@ def test_location_quota(alice, managed, settings):
     image = raw_image(alice)
     for suffix in ("", "#2"):
         value = loc(f"{managed.base}/small.img{suffix}")
-        assert_status(patch(alice, image["id"], {"op": "add", "path": "/locations/-", "value": value}), 200)
+        assert_status(
+            patch(alice, image["id"], {"op": "add", "path": "/locations/-", "value": value}), 200
+        )
     value = loc(f"{managed.base}/small.img#3")
     response = patch(alice, image["id"], {"op": "add", "path": "/locations/-", "value": value})
     assert "Attempted: 3, Maximum: 2" in assert_status(response, 413).json()["error"]["message"]
@@ -111,18 +117,31 @@ def test_replace_and_remove(alice, admin, managed):
     image = raw_image(alice)
     first, second = f"{managed.base}/small.img", f"{managed.base}/other.img"
     for url in (first, second):
-        assert_status(patch(alice, image["id"], {"op": "add", "path": "/locations/-", "value": loc(url)}), 200)
+        assert_status(
+            patch(alice, image["id"], {"op": "add", "path": "/locations/-", "value": loc(url)}), 200
+        )
     same = [loc(first), {"url": second, "metadata": {"k": "v"}}]
-    body = assert_status(patch(alice, image["id"], {"op": "replace", "path": "/locations", "value": same}), 200).json()
+    body = assert_status(
+        patch(alice, image["id"], {"op": "replace", "path": "/locations", "value": same}), 200
+    ).json()
     assert body["locations"][1]["metadata"] == {"k": "v"}
-    changed = assert_status(patch(alice, image["id"], {"op": "replace", "path": "/locations", "value": [loc(first)]}), 400)
+    changed = assert_status(
+        patch(alice, image["id"], {"op": "replace", "path": "/locations", "value": [loc(first)]}),
+        400,
+    )
     assert "id" not in changed.json()["error"]["message"].lower().split()  # no internal rows
-    assert_status(patch(alice, image["id"], {"op": "replace", "path": "/locations", "value": []}), 403)
-    assert_status(patch(alice, image["id"], {"op": "remove", "path": "/locations/0"}), 403)  # admin only
+    assert_status(
+        patch(alice, image["id"], {"op": "replace", "path": "/locations", "value": []}), 403
+    )
+    assert_status(
+        patch(alice, image["id"], {"op": "remove", "path": "/locations/0"}), 403
+    )  # admin only
     assert_status(patch(admin, image["id"], {"op": "remove", "path": "/locations/5"}), 400)
     assert_status(patch(admin, image["id"], {"op": "remove", "path": "/locations"}), 400)
-    body = assert_status(patch(admin, image["id"], {"op": "remove", "path": "/locations/-"}), 200).json()
-    assert [l["url"] for l in body["locations"]] == [first]
+    body = assert_status(
+        patch(admin, image["id"], {"op": "remove", "path": "/locations/-"}), 200
+    ).json()
+    assert [x["url"] for x in body["locations"]] == [first]
     last = assert_status(patch(admin, image["id"], {"op": "remove", "path": "/locations/0"}), 403)
     assert last.json()["error"]["message"].endswith("Cannot remove last location in the image.")
     assert ImageLocation.objects.filter(image_id=image["id"], status="pending_delete").count() == 1

@@ -9,7 +9,7 @@ import pytest
 
 from catalog.models import ImageLocation
 from tests.conftest import assert_status
-from tests.imports.test_locations import DATA, web  # noqa: F401 (fixture)
+from tests.imports.conftest import LOCATION_DATA as DATA
 
 from .test_import_api import raw
 from .test_multi_store import upload
@@ -61,7 +61,9 @@ def test_prefer_needs_multiple_stores(alice):
     assert "multiple backends are not enabled" in response.json()["error"]["message"]
 
 
-def test_an_http_store_entry_in_a_multi_store_site(alice, admin, settings, tmp_path, web, run_worker):  # noqa: F811
+def test_an_http_store_entry_in_a_multi_store_site(
+    alice, admin, settings, tmp_path, web, run_worker
+):
     settings.CATALOG_HTTP_STORE = False
     settings.CATALOG_STORES = {
         "local": {"kind": "file", "path": str(tmp_path / "local")},

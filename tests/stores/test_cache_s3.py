@@ -39,7 +39,9 @@ def test_one_store_read_for_concurrent_first_downloads(alice, admin, s3_with_cac
     first = assert_status(alice.get(path), 200)
     second = assert_status(alice.get(path), 200)  # opened while the first has not finished
     followed = {}
-    thread = threading.Thread(target=lambda: followed.update(data=b"".join(second.streaming_content)))
+    thread = threading.Thread(
+        target=lambda: followed.update(data=b"".join(second.streaming_content))
+    )
     thread.start()
     assert b"".join(first.streaming_content) == DATA
     thread.join(timeout=60)
