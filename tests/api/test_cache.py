@@ -7,7 +7,7 @@ from django.core.management import call_command
 from catalog import checks
 from catalog.models import CacheEntry
 from tests.api.test_image_data import raw_image, upload
-from tests.conftest import assert_status
+from tests.conftest import assert_status, make_persona
 
 DATA = bytes(range(256)) * 8  # 2 KiB
 NODE = "http://node-a.test:9292"
@@ -52,20 +52,23 @@ def test_every_route_is_404_without_the_cache(admin, settings):
         )
 
 
-def test_cache_routes_are_for_admins(alice, carol, cache_on):
+def test_cache_routes_are_for_admins(alice, carol, project_a, cache_on):
     image_id = active_image(alice)
-    for persona in (alice, carol):
+    service = make_persona("nova", project_a, "service")
+    for persona in (alice, carol, service):
         denied = assert_status(persona.get("/v2/cache"), 403)
-        assert (
-            denied.json()["error"]["message"]
-            == "You are not authorized to complete cache_list action."
+        assert denied.json()["error"]["message"] == (
+            "You are not authorized to complete cache_list action."
         )
-        assert_status(persona.put(f"/v2/cache/{image_id}"), 403)
-        assert_status(persona.delete(f"/v2/cache/{image_id}"), 403)
         assert_status(persona.delete("/v2/cache"), 403)
-        assert_status(persona.get(f"/v2/cache/nodes/{image_id}"), 403)
         assert_status(persona.post("/v2/cache/clean"), 403)
         assert_status(persona.post("/v2/cache/prune"), 403)
+    # Routes on one image: 403 for callers who can see it (a service-only role cannot: 404).
+    for persona in (alice, carol):
+        assert_status(persona.put(f"/v2/cache/{image_id}"), 403)
+        assert_status(persona.delete(f"/v2/cache/{image_id}"), 403)
+        assert_status(persona.get(f"/v2/cache/nodes/{image_id}"), 403)
+    assert_status(service.put(f"/v2/cache/{image_id}"), 404)
 
 
 def test_queue_then_prefetch_then_hit(admin, alice, cache_on):
