@@ -134,10 +134,12 @@ def _evict(entries) -> None:
 
 
 def apply_evictions() -> int:
-    """This node's share of deletes asked elsewhere (a periodic job), and the size limit."""
+    """This node's share of deletes asked elsewhere (a periodic job), the size limit, and
+    what fills that died left half-written."""
     if not enabled():
         return 0
     directory = cache_dir()
+    directory.clean()
     evicted = _mine().filter(state=CacheEntry.EVICT)
     count = 0
     for image_id in list(evicted.values_list("image_id", flat=True)):

@@ -203,3 +203,12 @@ def test_deploy_check_wants_the_node_url_with_the_cache(settings, tmp_path):
     assert [w.id for w in checks.image_cache_node(None)] == ["catalog.W040"]
     settings.CATALOG_NODE_URL = NODE
     assert checks.image_cache_node(None) == []
+
+
+def test_the_worker_removes_what_a_dead_fill_left(alice, cache_on):
+    image_id = active_image(alice)
+    (cache_on / "incomplete").mkdir(parents=True)
+    (cache_on / "incomplete" / image_id).write_bytes(DATA[:10])
+    run_worker()
+    assert not (cache_on / "incomplete" / image_id).exists()
+    assert content(assert_status(alice.get(f"/v2/images/{image_id}/file"), 200)) == DATA
