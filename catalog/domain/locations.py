@@ -34,11 +34,27 @@ def _schema_error(schema: str, why: str) -> BadRequest:
     return BadRequest(f"Provided object does not match schema '{schema}': {why}")
 
 
+def _check_no_nul(value, schema: str) -> None:
+    """NUL in any string of a location (its URL, its metadata): refused here, as no database
+    stores it faithfully (PostgreSQL refuses it in text and JSON)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _schema_error(schema, "strings may not contain NUL characters")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_no_nul(key, schema)
+            _check_no_nul(item, schema)
+    elif isinstance(value, list):
+        for item in value:
+            _check_no_nul(item, schema)
+
+
 def parse_new_location(body) -> tuple[str, ValidationData | None]:
     """The body of ``POST /locations``: ``url`` and optional ``validation_data``. Unknown
     top-level keys are refused (docs/glance-differences.md#location-api-input)."""
     if not isinstance(body, dict):
         raise _schema_error("location", f"{body!r} is not of type 'object'")
+    _check_no_nul(body, "location")
     extra = sorted(set(body) - {"url", "validation_data"})
     if extra:
         raise _schema_error("location", f"Additional properties are not allowed ({extra[0]!r})")
@@ -129,6 +145,7 @@ def parse_legacy_location(value) -> LegacyLocation:
     ``validation_data`` (``checksum``, ``os_hash_algo``, ``os_hash_value``)."""
     if not isinstance(value, dict):
         raise _schema_error("image", f"{value!r} is not of type 'object'")
+    _check_no_nul(value, "image")
     for key in ("url", "metadata"):
         if key not in value:
             raise _schema_error("image", f"'{key}' is a required property")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db.models import F
 
-from catalog import policy
+from catalog import ids, policy
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.data.cache import CacheDir, TeeReader
@@ -265,10 +265,11 @@ def queue_image(ctx: RequestContext, image_id: str) -> None:
 
 def delete_entry(ctx: RequestContext, image_id: str) -> None:
     _check_enabled()
-    entries = CacheEntry.objects.filter(image_id=image_id)
-    exists = queries.find_image(image_id) is not None
     policy.enforce(ctx, "cache_delete")
-    if not exists and not entries.exists():
+    if not ids.is_uuid(image_id):  # never an id the cache holds (nor text PostgreSQL takes)
+        raise NotFound(f"Image {image_id} not found.")
+    entries = CacheEntry.objects.filter(image_id=image_id)
+    if queries.find_image(image_id) is None and not entries.exists():
         raise NotFound(f"Image {image_id} not found.")
     _evict(entries)
 

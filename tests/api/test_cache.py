@@ -212,3 +212,12 @@ def test_the_worker_removes_what_a_dead_fill_left(alice, cache_on):
     run_worker()
     assert not (cache_on / "incomplete" / image_id).exists()
     assert content(assert_status(alice.get(f"/v2/images/{image_id}/file"), 200)) == DATA
+
+
+def test_nul_in_a_cache_path_is_a_404(admin, cache_on):
+    for method, path in [
+        ("DELETE", "/v2/cache/a%00b"),
+        ("PUT", "/v2/cache/a%00b"),
+        ("GET", "/v2/cache/nodes/a%00b"),
+    ]:
+        assert_status(admin.request(method, path), 404)

@@ -280,3 +280,15 @@ def test_a_dead_location_import_out_of_attempts_fails_and_unlocks(alice, web, se
     assert not ImageProperty.objects.filter(image_id=image_id, name="os_glance_import_task")
     assert not ImageLocation.objects.filter(image_id=image_id).exists()
     assert_status(add(alice, image_id, {"url": f"{web.base}/small.img"}), 202)
+
+
+def test_nul_in_a_location_is_a_400(alice, nova, web, settings):
+    image = raw_image(alice)
+    for persona in (alice, nova):
+        response = add(persona, image["id"], {"url": "file:///x\u0000y"})
+        assert_status(response, 400)
+    settings.CATALOG_SHOW_MULTIPLE_LOCATIONS = True
+    value = {"url": f"{web.base}/small.img", "metadata": {"k": "a\u0000b"}}
+    op = {"op": "add", "path": "/locations/-", "value": value}
+    assert_status(alice.patch(f"/v2/images/{image['id']}", [op]), 400)
+    assert not Task.objects.exists()
