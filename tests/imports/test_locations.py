@@ -292,3 +292,13 @@ def test_nul_in_a_location_is_a_400(alice, nova, web, settings):
     op = {"op": "add", "path": "/locations/-", "value": value}
     assert_status(alice.patch(f"/v2/images/{image['id']}", [op]), 400)
     assert not Task.objects.exists()
+
+
+def test_the_http_store_beside_a_single_store_keeps_the_site_single_store(alice, web, run_worker):
+    assert_status(alice.get("/v2/info/stores"), 404)  # multi-store only, as before
+    created = assert_status(alice.post("/v2/images", {}), 201)
+    assert "OpenStack-image-store-ids" not in created
+    image = raw_image(alice)
+    assert_status(add(alice, image["id"], {"url": f"{web.base}/small.img"}), 202)
+    run_worker()
+    assert "stores" not in assert_status(alice.get(f"/v2/images/{image['id']}"), 200).json()
