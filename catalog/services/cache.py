@@ -73,6 +73,7 @@ def open_cached(image: Image, start: int, length: int, from_store: Callable[[int
 def _filled(image: Image, kept: bool) -> None:
     if not kept:
         logger.error("Image %s: the cached copy did not match the image; not kept.", image.pk)
+        _mine().filter(image_id=image.pk, state=CacheEntry.QUEUED).delete()
         return
     now = time.time()
     CacheEntry.objects.update_or_create(
@@ -179,40 +180,44 @@ def prune_to_limit() -> tuple[int, int]:
 
 def prefetch(open_image: Callable[[Image], object]) -> int:
     """Fetch this node's queued images into its cache (a periodic job of the worker).
-    ``open_image`` opens an image's data from its stores."""
+    ``open_image`` opens an image's data from its stores. An image that cannot be cached
+    (gone, not active, its data not matching it) leaves the queue."""
     if not enabled():
         return 0
-    directory = cache_dir()
     done = 0
-    for image_id in list(
-        _mine().filter(state=CacheEntry.QUEUED).values_list("image_id", flat=True)
-    ):
+    queued = _mine().filter(state=CacheEntry.QUEUED).values_list("image_id", flat=True)
+    for image_id in list(queued):
         image = Image.objects.filter(pk=image_id, deleted=False, status=ImageStatus.ACTIVE).first()
-        if image is None or directory.has_copy(image_id, image.size or 0):
-            if image is not None:
-                _filled(image, True)
-            else:
-                _mine().filter(image_id=image_id).delete()
+        if image is None:
+            _mine().filter(image_id=image_id).delete()
             continue
-        fill = directory.begin_fill(image_id)
-        if fill is None:
-            continue  # a download fills it now
         try:
-            reader = TeeReader(
-                open_image(image),
-                fill,
-                image.size,
-                image.checksum,
-                lambda kept, i=image: _filled(i, kept),
-            )
-            for _ in reader:
-                pass
-            reader.close()
-            done += 1
+            done += _prefetch_one(image, open_image)
         except Exception:
-            fill.abort()
             logger.exception("Prefetching image %s into the cache failed", image_id)
     return done
+
+
+def _prefetch_one(image: Image, open_image: Callable[[Image], object]) -> int:
+    directory = cache_dir()
+    if directory.has_copy(image.pk, image.size or 0):
+        _filled(image, True)
+        return 0
+    fill = directory.begin_fill(image.pk)
+    if fill is None:
+        return 0  # a download fills it now
+    try:
+        source = open_image(image)
+    except BaseException:
+        fill.abort()
+        raise
+    reader = TeeReader(source, fill, image.size, image.checksum, lambda kept: _filled(image, kept))
+    try:
+        for _ in reader:
+            pass
+    finally:
+        reader.close()
+    return 1
 
 
 # --- The API -------------------------------------------------------------------------------

@@ -221,3 +221,14 @@ def test_nul_in_a_cache_path_is_a_404(admin, cache_on):
         ("GET", "/v2/cache/nodes/a%00b"),
     ]:
         assert_status(admin.request(method, path), 404)
+
+
+def test_a_prefetch_whose_data_does_not_match_keeps_nothing(
+    admin, alice, cache_on, image_store_dir
+):
+    image_id = active_image(alice)
+    (image_store_dir / image_id).write_bytes(DATA[::-1])  # same size, other bytes
+    assert_status(admin.put(f"/v2/cache/{image_id}"), 202)
+    run_worker()
+    assert admin.get("/v2/cache").json() == {"cached_images": [], "queued_images": []}
+    assert not (cache_on / image_id).exists()
