@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 
 from catalog.api import openapi
 from catalog.api.base import CatalogViewSet
-from catalog.services import cache
+from catalog.services import cache, image_data
 
 DONE = OpenApiResponse(description="Done (no body).")
 OBJECT = {"type": "object"}
@@ -51,7 +51,7 @@ class CacheViewSet(CatalogViewSet):
         responses={202: DONE, **openapi.errors(400, 401, 403, 404)},
     )
     def update(self, request, image_id):
-        cache.queue_image(self.ctx, image_id)
+        cache.queue_image(self.ctx, image_id, open_image=image_data.open_image)
         return HttpResponse(status=202)
 
     @extend_schema(

@@ -10,10 +10,12 @@ job). Queued images are fetched by the node's worker (``prefetch``, a periodic j
 
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F
 
 from catalog import ids, policy
@@ -255,7 +257,12 @@ def list_cache(ctx: RequestContext) -> dict:
     }
 
 
-def queue_image(ctx: RequestContext, image_id: str) -> None:
+def queue_image(
+    ctx: RequestContext, image_id: str, open_image: Callable[[Image], object] | None = None
+) -> None:
+    """``PUT /v2/cache/{id}``: queue an active image for this node's cache. With
+    ``open_image`` it is fetched at once in a thread of this process (as Glance's API
+    process does); the worker's prefetch takes whatever is still queued."""
     _check_enabled()
     image = _image(ctx, image_id)
     policy.enforce(ctx, "cache_image")
@@ -266,6 +273,24 @@ def queue_image(ctx: RequestContext, image_id: str) -> None:
     CacheEntry.objects.update_or_create(
         node=node(), image_id=image.pk, defaults={"state": CacheEntry.QUEUED, "size": image.size}
     )
+    if open_image is not None:
+        transaction.on_commit(lambda: _fetch_in_background(image.pk, open_image))
+
+
+def _fetch_in_background(image_id: str, open_image: Callable[[Image], object]) -> None:
+    def run() -> None:
+        try:
+            image = Image.objects.filter(
+                pk=image_id, deleted=False, status=ImageStatus.ACTIVE
+            ).first()
+            if image is not None and _mine().filter(image_id=image_id).exists():
+                _prefetch_one(image, open_image)
+        except Exception:
+            logger.exception("Fetching image %s into the cache failed", image_id)
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name=f"cache-fetch-{image_id}", daemon=True).start()
 
 
 def delete_entry(ctx: RequestContext, image_id: str) -> None:

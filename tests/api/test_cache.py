@@ -1,6 +1,8 @@
 """The image cache: /v2/cache (admins only, 404 without CATALOG_IMAGE_CACHE_DIR), downloads
 filling it and served from it, eviction on delete and deactivation (glance-wave2 section 3)."""
 
+import time
+
 import pytest
 from django.core.management import call_command
 
@@ -232,3 +234,18 @@ def test_a_prefetch_whose_data_does_not_match_keeps_nothing(
     run_worker()
     assert admin.get("/v2/cache").json() == {"cached_images": [], "queued_images": []}
     assert not (cache_on / image_id).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_image_is_fetched_at_once(admin, alice, cache_on):
+    image_id = active_image(alice)
+    assert_status(admin.put(f"/v2/cache/{image_id}"), 202)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        listed = admin.get("/v2/cache").json()
+        if listed["cached_images"]:
+            break
+        time.sleep(0.05)
+    assert [e["image_id"] for e in listed["cached_images"]] == [image_id]
+    assert listed["queued_images"] == []
+    assert (cache_on / image_id).read_bytes() == DATA
