@@ -236,3 +236,21 @@ def import_methods(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def image_cache_node(app_configs, **kwargs):
+    """With several nodes, each must record its cache under its own address: without
+    CATALOG_NODE_URL a node uses its host name, which other nodes cannot reach and two
+    containers may share."""
+    if settings.CATALOG_IMAGE_CACHE_DIR and not settings.CATALOG_NODE_URL:
+        return [
+            Warning(
+                "CATALOG_IMAGE_CACHE_DIR is set but CATALOG_NODE_URL is not: this node's "
+                "cache entries are recorded under its host name.",
+                hint="Set CATALOG_NODE_URL to this node's own address (and run a worker on "
+                "every node that caches, with the same two settings).",
+                id="catalog.W044",
+            )
+        ]
+    return []

@@ -300,22 +300,56 @@ class ImageLocation(models.Model):
 
     ACTIVE = "active"
     PENDING_DELETE = "pending_delete"
-    STATUSES = [(ACTIVE, "active"), (PENDING_DELETE, "pending delete")]
+    # An http copy whose remote data stopped matching the image: never served again.
+    FAILED = "failed"
+    STATUSES = [(ACTIVE, "active"), (PENDING_DELETE, "pending delete"), (FAILED, "failed")]
 
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="locations")
     store = models.CharField(max_length=255)
     url = models.TextField()
     metadata = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=30, choices=STATUSES, default=ACTIVE)
+    # The order the image lists its locations in (a legacy PATCH may insert at a position).
+    position = models.IntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         indexes = [models.Index(fields=["status", "store"], name="location_status")]
 
     def __str__(self) -> str:
         return f"{self.store}: {self.url} ({self.status})"
+
+
+class CacheEntry(models.Model):
+    """An image in the cache of one node (``CATALOG_NODE_URL``): ``cached`` (its copy is on
+    that node's disk), ``queued`` (waiting for the node's prefetch), or ``evict`` (a delete
+    asked elsewhere, which the node's worker applies to its disk, then drops the row)."""
+
+    CACHED = "cached"
+    QUEUED = "queued"
+    EVICT = "evict"
+    STATES = [(CACHED, "cached"), (QUEUED, "queued"), (EVICT, "evict")]
+
+    node = models.CharField(max_length=255)
+    image_id = models.CharField(max_length=36, db_index=True)
+    state = models.CharField(max_length=10, choices=STATES)
+    size = models.BigIntegerField(default=0)
+    hits = models.IntegerField(default=0)
+    # Epoch seconds, as Glance's cache API shows them.
+    last_accessed = models.FloatField(default=0.0)
+    last_modified = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["node", "image_id"], name="one_cache_entry_per_node")
+        ]
+        indexes = [models.Index(fields=["node", "state"], name="cache_node_state")]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} {self.state} on {self.node}"
 
 
 # --- Metadata definitions (metadefs) ---------------------------------------------------------

@@ -117,7 +117,20 @@ RULES: dict[str, Predicate] = {
     "communitize_image": ADMIN_OR_MEMBER,
     "delete_image": ADMIN_OR_MEMBER,
     "download_image": _any(admin, _all(member, _VISIBLE_KIND)),
+    # ``GET /file?prefer=``: choosing the store to read from (Glance: as download_image).
     "download_from_store": _any(admin, _all(member, _VISIBLE_KIND)),
+    # The image cache API (/v2/cache): admins only, as Glance.
+    **{
+        rule: admin
+        for rule in (
+            "cache_list",
+            "cache_image",
+            "cache_delete",
+            "cache_clean",
+            "cache_prune",
+            "list_cached_nodes",
+        )
+    },
     "upload_image": ADMIN_OR_MEMBER,
     "deactivate": ADMIN_OR_MEMBER,
     "reactivate": ADMIN_OR_MEMBER,

@@ -384,6 +384,12 @@ CATALOG_API_LIMIT_MAX = env_int("CATALOG_API_LIMIT_MAX", 1000, minimum=1)
 # security risk (OSSN-0065, OSSN-0090).
 CATALOG_SHOW_MULTIPLE_LOCATIONS = env_bool("CATALOG_SHOW_MULTIPLE_LOCATIONS", False)
 CATALOG_SHOW_IMAGE_DIRECT_URL = env_bool("CATALOG_SHOW_IMAGE_DIRECT_URL", False)
+# Glance's do_secure_hash: an image added by location (POST /v2/images/{id}/locations) is
+# read once by the worker, its md5 and CATALOG_HASH_ALGORITHM digests computed (and compared
+# with the validation data given), before it becomes active.
+CATALOG_LOCATIONS_SECURE_HASH = env_bool("CATALOG_LOCATIONS_SECURE_HASH", True)
+# Glance's image_location_quota: the most locations an image may have (-1: no limit).
+CATALOG_IMAGE_LOCATION_QUOTA = env_int("CATALOG_IMAGE_LOCATION_QUOTA", 10, minimum=-1)
 
 # --- 9. Identity -------------------------------------------------------------------------
 
@@ -464,6 +470,17 @@ CATALOG_DEFAULT_STORE = env_str("CATALOG_DEFAULT_STORE", "")
 # Folders every node mounts from one shared filesystem (NFS, CephFS): file stores and the
 # staging folder under them are not node-local (`manage.py check --deploy` warns otherwise).
 CATALOG_SHARED_PATHS = [Path(p) for p in env_list("CATALOG_SHARED_PATHS", [])]
+# The read-only http store (Glance's "http" in [glance_store] stores) beside a single store:
+# locations may then be http(s) URLs (checked as web-download URLs are). In multi-store mode
+# add a CATALOG_STORES entry of kind "http" instead.
+CATALOG_HTTP_STORE = env_bool("CATALOG_HTTP_STORE", False)
+# The image cache (Glance's image_cache_dir): on when set. Downloads fill it and are served
+# from it; /v2/cache manages it. CATALOG_IMAGE_CACHE_MAX_SIZE (bytes) is what pruning keeps
+# it under; CATALOG_NODE_URL is this node's own address (Glance's worker_self_reference_url),
+# the key of its cache entries in the database.
+CATALOG_IMAGE_CACHE_DIR = env_str("CATALOG_IMAGE_CACHE_DIR", "")
+CATALOG_IMAGE_CACHE_MAX_SIZE = env_int("CATALOG_IMAGE_CACHE_MAX_SIZE", 10 * 1024**3, minimum=0)
+CATALOG_NODE_URL = env_str("CATALOG_NODE_URL", "").rstrip("/")
 # Glance's image_size_cap (1 TiB): larger uploads are refused with 413 while they stream.
 CATALOG_IMAGE_SIZE_CAP = env_int("CATALOG_IMAGE_SIZE_CAP", 1024**4, minimum=0)
 # Glance's hashing_algorithm: the os_hash_algo of new uploads (any hashlib name).

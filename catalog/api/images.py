@@ -25,7 +25,7 @@ from catalog.reads import queries
 from catalog.reads.filters import ImageFilterSet
 from catalog.reads.pagination import PageRequest, page_document, page_rows
 from catalog.reads.representations import image_task_list, serialize_image
-from catalog.services import actions, image_data, imports, tags
+from catalog.services import actions, image_data, imports, locations, tags
 from catalog.services import images as image_service
 
 DONE = OpenApiResponse(description="Done (no body).")
@@ -99,7 +99,7 @@ class ImageViewSet(CatalogViewSet):
         )
         images = ImageFilterSet(request.GET, queryset=candidates).qs
         rows = page_rows(self.ctx, images, page)
-        return JsonResponse(page_document(request.GET, page, rows))
+        return JsonResponse(page_document(request.GET, page, rows, self.ctx))
 
     @extend_schema(
         operation_id="images_create",
@@ -110,7 +110,7 @@ class ImageViewSet(CatalogViewSet):
     def create(self, request):
         image = image_service.create_image(self.ctx, json_body(request, expect=(dict,)))
         image = queries.find_image(image.id)
-        response = JsonResponse(serialize_image(image), status=201)
+        response = JsonResponse(serialize_image(image, self.ctx), status=201)
         response["Location"] = f"{public_base_url(request)}/v2/images/{image.id}"
         for name, value in create_headers().items():
             response[name] = value
@@ -122,7 +122,7 @@ class ImageViewSet(CatalogViewSet):
     )
     def retrieve(self, request, image_id):
         image = queries.get_visible_image(self.ctx, image_id)
-        return JsonResponse(serialize_image(image))
+        return JsonResponse(serialize_image(image, self.ctx))
 
     @extend_schema(
         operation_id="images_update",
@@ -138,11 +138,12 @@ class ImageViewSet(CatalogViewSet):
     )
     def partial_update(self, request, image_id):
         media_type = patch_media_type(request)
-        changes = patching.parse_patch(json_body(request), media_type)
-        image = image_service.update_image(
-            self.ctx, image_id, changes, v20=media_type == patching.PATCH_V20
-        )
-        return JsonResponse(serialize_image(queries.find_image(image.id)))
+        manage = settings.CATALOG_SHOW_MULTIPLE_LOCATIONS
+        changes = patching.parse_patch(json_body(request), media_type, manage_locations=manage)
+        # Location operations (only with location management on) have a service of their own.
+        update = locations.patch_image if manage else image_service.update_image
+        image = update(self.ctx, image_id, changes, v20=media_type == patching.PATCH_V20)
+        return JsonResponse(serialize_image(queries.find_image(image.id), self.ctx))
 
     @extend_schema(
         operation_id="images_delete",
@@ -156,7 +157,10 @@ class ImageViewSet(CatalogViewSet):
         operation_id="images_file_download",
         summary="Download image data (a single Range gives 206)",
         parameters=[
-            OpenApiParameter("Range", str, OpenApiParameter.HEADER, description="bytes=a-b")
+            OpenApiParameter("Range", str, OpenApiParameter.HEADER, description="bytes=a-b"),
+            OpenApiParameter(
+                "prefer", str, OpenApiParameter.QUERY, description="store ids to read first"
+            ),
         ],
         responses={
             (200, "application/octet-stream"): BINARY,
@@ -172,6 +176,7 @@ class ImageViewSet(CatalogViewSet):
             image_id,
             range_header=request.META.get("HTTP_RANGE"),
             content_range=request.META.get("HTTP_CONTENT_RANGE"),
+            prefer=request.GET.get("prefer"),
         )
         if download is None:
             return HttpResponse(status=204)
@@ -236,6 +241,32 @@ class ImageViewSet(CatalogViewSet):
             self.ctx, image_id, body, header_store=request.META.get("HTTP_X_IMAGE_META_STORE")
         )
         # The response's request id is the task's (both are this request's id).
+        return HttpResponse(status=202)
+
+    @extend_schema(
+        operation_id="images_locations_list",
+        summary="The image's locations (API 2.17; services and admins)",
+        responses={
+            200: {"type": "array", "items": {"type": "object"}},
+            **openapi.errors(400, 401, 403, 404),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="locations", url_name="locations")
+    def locations(self, request, image_id):
+        return JsonResponse(locations.list_locations(self.ctx, image_id), safe=False)
+
+    @extend_schema(
+        operation_id="images_locations_add",
+        summary="Add a location to a queued image (202; a task reads, hashes and activates it)",
+        request={"application/json": {"type": "object"}},
+        responses={
+            202: OpenApiResponse(description="Accepted: a location_import task runs."),
+            **openapi.errors(400, 401, 403, 404, 409),
+        },
+    )
+    @locations.mapping.post
+    def add_location(self, request, image_id):
+        locations.add_location(self.ctx, image_id, json_body(request))
         return HttpResponse(status=202)
 
     deactivate = status_action("deactivate")

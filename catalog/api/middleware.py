@@ -9,7 +9,7 @@ from django.core.exceptions import MiddlewareNotUsed
 
 from catalog import context
 from catalog.api.errors import error_response, handler400, is_api_path
-from catalog.api.versions import ACCEPTED_PREFIXES, versions_response
+from catalog.api.versions import accepted_prefix, versions_response
 from catalog.http import client_address
 from catalog.reads import metrics
 from catalog.services import events
@@ -119,7 +119,7 @@ class VersionNegotiationMiddleware:
         match = _VERSION_PATH.match(request.path_info)
         if match:
             prefix, rest = match.group(1), match.group(2) or ""
-            if prefix not in ACCEPTED_PREFIXES:
+            if not accepted_prefix(prefix):
                 return versions_response(request, 300)
             if prefix != "v2":
                 request.path_info = f"/v2{rest}"

@@ -6,7 +6,17 @@ Route names follow the router: ``{basename}-list``, ``{basename}-detail`` and
 
 from rest_framework.routers import Route, SimpleRouter
 
-from catalog.api import images, info, members, metadefs, publication, schemas, stores, tasks
+from catalog.api import (
+    cache,
+    images,
+    info,
+    members,
+    metadefs,
+    publication,
+    schemas,
+    stores,
+    tasks,
+)
 from catalog.api.events import EventViewSet, WebhookViewSet
 
 # Glance's metadefs add two verbs the stock routes lack: DELETE on a collection (delete all)
@@ -31,6 +41,7 @@ router.register("tasks", tasks.TaskViewSet, basename="task")
 router.register("info", info.InfoViewSet, basename="info")
 router.register("stores", stores.StoreViewSet, basename="store")
 router.register("schemas", schemas.SchemaViewSet, basename="schema")
+router.register("cache", cache.CacheViewSet, basename="cache")
 router.register(
     "x-vitrine/images/<str:image_id>/publication-requests",
     publication.ImagePublicationRequestViewSet,

@@ -167,14 +167,16 @@ class Download:
         self.connection.close()
 
 
-def _request(checked: CheckedURL, timeout: float, context, headers: dict | None = None):
+def _request(
+    checked: CheckedURL, timeout: float, context, headers: dict | None = None, method: str = "GET"
+):
     if checked.scheme == "https":
         connection = PinnedHTTPSConnection(checked, timeout, context)
     else:
         connection = PinnedHTTPConnection(checked, timeout)
     try:
         connection.request(
-            "GET",
+            method,
             checked.target,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **(headers or {})},
         )
@@ -193,11 +195,14 @@ def open_url(
     resolver=urlsafety.system_resolver,
     ssl_context: ssl.SSLContext | None = None,
     headers: dict | None = None,
+    method: str = "GET",
+    accept: tuple[int, ...] = (200,),
 ) -> Download:
     """Open ``url`` for reading, following up to five redirects, each one re-checked.
 
     ``headers`` (credentials) go only to the origin of ``url``, never to a redirect target
-    elsewhere."""
+    elsewhere. ``method`` HEAD learns the size of a remote image (the http store); ``accept``
+    lists the statuses that are an answer (206 for a ranged read)."""
     policy = policy or FetchPolicy.from_settings()
     current = url
     origin = None
@@ -206,7 +211,7 @@ def open_url(
         here = (checked.scheme, checked.host, checked.port)
         origin = origin or here
         sent = headers if here == origin else None
-        connection, response = _request(checked, timeout, ssl_context, sent)
+        connection, response = _request(checked, timeout, ssl_context, sent, method)
         if response.status in REDIRECT_CODES:
             location = response.getheader("Location")
             connection.close()
@@ -214,7 +219,7 @@ def open_url(
                 raise FetchError(f"{shown(current)} redirects without a Location.")
             current = urljoin(current, location)
             continue
-        if response.status != 200:
+        if response.status not in accept:
             connection.close()
             raise FetchError(f"{shown(current)} answered {response.status} {response.reason}.")
         return Download(connection, response, checked, max_bytes)

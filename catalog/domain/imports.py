@@ -68,6 +68,9 @@ class ImportMethod:
     needs_formats: bool = True
     # The checks of the method's own fields in the request (400 otherwise).
     check_request: Callable[[ImportRequest], None] = _no_fields
+    # A source that cannot be used (glance-download: unknown region, missing remote image) is
+    # accepted (202) and fails the task, as Glance; else it is the request's 400.
+    fails_in_task: bool = False
 
     @property
     def copies(self) -> bool:
@@ -162,6 +165,7 @@ IMPORT_METHODS: dict[str, ImportMethod] = {
             wrong_status="Image needs to be in 'queued' state to use 'glance-download' method",
             needs_formats=False,  # the formats come from the remote image
             check_request=_check_remote_image,
+            fails_in_task=True,
         ),
     )
 }

@@ -20,6 +20,7 @@ from jsonpointer import JsonPointer, JsonPointerException
 from catalog import properties as props
 from catalog.choices import ImageStatus
 from catalog.domain import images as image_rules
+from catalog.domain import locations as location_rules
 from catalog.exceptions import BadRequest, Conflict, Forbidden
 
 PATCH_V20 = "application/openstack-images-v2.0-json-patch"
@@ -39,6 +40,8 @@ class Change:
     path: str
     name: str
     value: Any = None
+    # The second segment of /locations/<index|-> (add and remove of a location).
+    index: str | None = None
 
 
 @dataclass
@@ -56,8 +59,10 @@ class ImageState:
 # --- Parsing --------------------------------------------------------------------------------
 
 
-def parse_patch(document, media_type: str) -> list[Change]:
-    """The checked changes of a patch document sent as ``media_type``."""
+def parse_patch(document, media_type: str, *, manage_locations: bool = False) -> list[Change]:
+    """The checked changes of a patch document sent as ``media_type``. ``manage_locations``
+    (CATALOG_SHOW_MULTIPLE_LOCATIONS) enables the legacy ``/locations`` operations, which
+    the services apply (``catalog.services.locations.apply_legacy``)."""
     if not isinstance(document, list):
         raise BadRequest("Request body must be a JSON array of operation objects.")
     read = _read_v20 if media_type == PATCH_V20 else _read_v21
@@ -68,8 +73,14 @@ def parse_patch(document, media_type: str) -> list[Change]:
         op, path = read(operation)
         if op in ("add", "replace") and "value" not in operation:
             raise BadRequest(f'Operation "{op}" requires a member named "value".')
-        change = Change(op, path, _root_name(op, path), operation.get("value"))
-        _check_change(change)
+        parts = _path_parts(op, path)
+        index = parts[1] if len(parts) > 1 else None
+        change = Change(op, path, parts[0], operation.get("value"), index)
+        if change.name == "locations" and manage_locations:
+            if op != "remove":
+                location_rules.parse_legacy_value(op, change.value)
+        else:
+            _check_change(change)
         changes.append(change)
     return changes
 
@@ -104,8 +115,8 @@ def _read_v20(operation: dict) -> tuple[str, Any]:
     return present[0], operation[present[0]]
 
 
-def _root_name(op: str, path) -> str:
-    """Check the pointer's syntax and depth; the decoded name of its first segment."""
+def _path_parts(op: str, path) -> list[str]:
+    """Check the pointer's syntax and depth; its decoded segments."""
     if not isinstance(path, str):
         raise BadRequest(f"Invalid JSON pointer for this resource: '{path}'")
     if not path.startswith("/"):
@@ -124,7 +135,7 @@ def _root_name(op: str, path) -> str:
     depth = 2 if parts[0] == "locations" and op in ("add", "remove") else 1
     if len(parts) != depth or not parts[0]:
         raise BadRequest(f"Invalid JSON pointer for this resource: '{path}'")
-    return parts[0]
+    return parts
 
 
 def _check_change(change: Change) -> None:

@@ -138,11 +138,11 @@ def _link(query, marker: str | None) -> str:
     return f"/v2/images?{urlencode(pairs)}" if pairs else "/v2/images"
 
 
-def page_document(query, page: PageRequest, rows: list[dict]) -> dict:
+def page_document(query, page: PageRequest, rows: list[dict], ctx=None) -> dict:
     """The list body. ``next`` whenever the page is full, as Glance (so an exact multiple of
     the limit ends with a page that has a ``next`` to an empty page)."""
     document = {
-        "images": serialize_rows(rows),
+        "images": serialize_rows(rows, ctx),
         "first": _link(query, None),
         "schema": SCHEMA_IMAGES,
     }

@@ -12,7 +12,9 @@ from datetime import UTC
 
 from django.conf import settings
 
+from catalog.context import RequestContext
 from catalog.data import stores
+from catalog.domain import locations as location_rules
 from catalog.models import (
     Image,
     ImageLocation,
@@ -56,28 +58,51 @@ def image_view(columns, properties, tags: list[str]) -> dict:
     return view
 
 
-def serialize_image(image: Image) -> dict:
-    """The image as the API shows it: custom properties first, then the fixed keys."""
+def serialize_image(image: Image, ctx: RequestContext | None = None) -> dict:
+    """The image as the API shows it: custom properties first, then the fixed keys. Location
+    URLs only for a ``ctx`` that may see them (none: nobody)."""
     properties = ((p.name, p.value) for p in image.properties.all())
     view = image_view(image.__dict__, properties, [t.value for t in image.tags.all()])
     if queries.locations_shown():
-        add_locations(view, [loc for loc in image.locations.all() if loc.status == loc.ACTIVE])
+        active = [loc for loc in image.locations.all() if loc.status == loc.ACTIVE]
+        add_locations(view, active, ctx, image.owner)
     return view
 
 
-def add_locations(view: dict, locations: list[ImageLocation]) -> None:
+def sees_locations(ctx: RequestContext | None, owner: str | None) -> bool:
+    if ctx is None:
+        return False
+    return location_rules.may_see_locations(
+        is_admin=ctx.is_admin,
+        is_service=ctx.has_role("service"),
+        is_owner=bool(owner) and owner == ctx.project_id,
+    )
+
+
+def add_locations(
+    view: dict, locations: list[ImageLocation], ctx: RequestContext | None, owner: str | None
+) -> None:
     """``direct_url`` and ``locations`` (Glance's show_image_direct_url and
-    show_multiple_locations, both off by default), and ``stores`` in multi-store mode."""
-    if settings.CATALOG_SHOW_IMAGE_DIRECT_URL and locations:
-        view["direct_url"] = locations[0].url
-    if settings.CATALOG_SHOW_MULTIPLE_LOCATIONS:
-        view["locations"] = [{"url": loc.url, "metadata": loc.metadata} for loc in locations]
+    show_multiple_locations, both off by default) for admins, services and the owner's
+    project, without URLs that carry credentials unless an admin asks
+    (docs/glance-differences.md#location-exposure); ``stores`` in multi-store mode."""
+    if sees_locations(ctx, owner):
+        pairs = location_rules.shown_locations(
+            [(loc.url, loc.metadata) for loc in locations], is_admin=ctx.is_admin
+        )
+        if settings.CATALOG_SHOW_IMAGE_DIRECT_URL and pairs:
+            # The heaviest store's copy (Glance: store-weight order, equal weights: first).
+            by_url = {loc.url: loc.store for loc in locations}
+            heaviest = stores.by_weight(list(dict.fromkeys(by_url[url] for url, _ in pairs)))[0]
+            view["direct_url"] = next(url for url, _ in pairs if by_url[url] == heaviest)
+        if settings.CATALOG_SHOW_MULTIPLE_LOCATIONS:
+            view["locations"] = [{"url": url, "metadata": meta} for url, meta in pairs]
     if stores.multiple_backends() and locations:
         # Glance (multi-store only): the ids of the stores holding the data.
         view["stores"] = ",".join(dict.fromkeys(loc.store for loc in locations))
 
 
-def serialize_rows(rows: list[dict]) -> list[dict]:
+def serialize_rows(rows: list[dict], ctx: RequestContext | None = None) -> list[dict]:
     """Views of ``LIST_COLUMNS`` rows, with their properties and tags in two queries (and
     their locations in a third when those are shown)."""
     if not rows:
@@ -97,10 +122,10 @@ def serialize_rows(rows: list[dict]) -> list[dict]:
     if queries.locations_shown():
         locations = defaultdict(list)
         active = ImageLocation.objects.filter(image_id__in=ids, status=ImageLocation.ACTIVE)
-        for location in active.order_by("id"):
+        for location in active.order_by("position", "id"):
             locations[location.image_id].append(location)
         for view in views:
-            add_locations(view, locations[view["id"]])
+            add_locations(view, locations[view["id"]], ctx, view["owner"])
     return views
 
 
@@ -201,7 +226,9 @@ def store_list(*, detail: bool = False) -> dict:
         if store.read_only:
             view["read-only"] = True
         if detail:
-            view.update({"type": store.kind, "weight": 0, "properties": store.describe()})
+            view.update(
+                {"type": store.kind, "weight": store.weight, "properties": store.describe()}
+            )
         views.append(view)
     return {"stores": views}
 

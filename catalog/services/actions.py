@@ -6,7 +6,7 @@ from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.exceptions import Forbidden, InvalidTransition
 from catalog.models import Image
-from catalog.services import events
+from catalog.services import cache, events
 from catalog.services.images import lock_image_for, transition
 
 # action -> (rule, status it leaves, status it reaches)
@@ -37,8 +37,11 @@ def _perform(ctx: RequestContext, image_id: str, action: str) -> Image:
 
 
 def deactivate(ctx: RequestContext, image_id: str) -> Image:
-    """Make an active image's data unavailable to everyone but admins."""
-    return _perform(ctx, image_id, "deactivate")
+    """Make an active image's data unavailable to everyone but admins (its cached copies
+    go: a download of it never uses the cache)."""
+    image = _perform(ctx, image_id, "deactivate")
+    cache.forget_image(image.pk)
+    return image
 
 
 def reactivate(ctx: RequestContext, image_id: str) -> Image:

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from catalog import policy
 from catalog.choices import ImageStatus
 from catalog.context import RequestContext
 from catalog.data import staging, stores, streams
 from catalog.data.inspection import FormatWatch
+from catalog.data.stores.http import HttpStore, VerifiedReader
 from catalog.domain import images as image_rules
 from catalog.domain import imports as import_rules
 from catalog.exceptions import (
@@ -30,7 +33,7 @@ from catalog.exceptions import (
 )
 from catalog.models import Image, ImageLocation, Lease
 from catalog.reads import queries
-from catalog.services import events, leases, quotas
+from catalog.services import cache, events, leases, quotas
 from catalog.services.images import lock_image_for, transition
 
 logger = logging.getLogger(__name__)
@@ -357,15 +360,67 @@ class Download:
         events.send(self.ctx, self.image, sent, self.length)
 
 
+def preferred_stores(prefer: str | None) -> list[str]:
+    """The store ids of ``?prefer=`` (comma-separated), checked against the configuration."""
+    if prefer is None:
+        return []
+    if not stores.multiple_backends():
+        raise BadRequest(
+            "Store selection for download is not available when multiple backends are not enabled."
+        )
+    wanted = [s.strip() for s in prefer.split(",") if s.strip()]
+    for store_id in wanted:
+        if stores.get_store(store_id) is None:
+            raise BadRequest(f"Store '{store_id}' is not configured.")
+    return wanted
+
+
+def read_order(locations: list[ImageLocation], preferred: list[str]) -> list[ImageLocation]:
+    """The copies in the order a download tries them: the preferred stores' (in the order
+    asked), then by store weight, heaviest first (equal weights: stored order)."""
+    by_weight = stores.by_weight([location.store for location in locations])
+    rank = {store_id: i for i, store_id in enumerate(by_weight)}
+    asked = {store_id: i for i, store_id in enumerate(preferred)}
+    return sorted(
+        locations,
+        key=lambda location: (
+            asked.get(location.store, len(asked)),
+            rank.get(location.store, len(rank)),
+        ),
+    )
+
+
+def _mark_failed(location: ImageLocation, why: str) -> None:
+    """An http copy whose remote data no longer matches the image is taken out of service
+    (an admin can see it in the admin, and remove or re-add it)."""
+    logger.error("Image %s: location %s is failed: %s", location.image_id, location.pk, why)
+    ImageLocation.objects.filter(pk=location.pk).update(
+        status=ImageLocation.FAILED, updated_at=timezone.now()
+    )
+
+
+def _open_copy(image: Image, location: ImageLocation, store: stores.Store, start, length):
+    reader = store.open(location.url, start, length)
+    if isinstance(store, HttpStore) and start == 0 and length == image.size:
+        return VerifiedReader(
+            reader, image.size, image.checksum, lambda why: _mark_failed(location, why)
+        )
+    return reader
+
+
 def open_data(
     ctx: RequestContext,
     image_id: str,
     *,
     range_header: str | None = None,
     content_range: str | None = None,
+    prefer: str | None = None,
 ) -> Download | None:
     """The data of an image for ``GET /v2/images/{id}/file``; None when it has none (204)."""
     image = queries.get_visible_image(ctx, image_id, rule="download_image")
+    preferred = preferred_stores(prefer)
+    if preferred:
+        policy.enforce(ctx, "download_from_store", policy.image_target(ctx, image))
     if image.status == ImageStatus.DEACTIVATED and not ctx.is_admin:
         raise Forbidden(
             "The requested image has been deactivated. Image data download is forbidden."
@@ -377,14 +432,35 @@ def open_data(
         return None
     byte_range = streams.parse_range(range_header, content_range, image.size)
     start, length = (byte_range.start, byte_range.length) if byte_range else (0, image.size)
+    ordered = read_order(locations, preferred)
+
+    def from_store(at: int, count: int):
+        return open_from_stores(image, ordered, at, count)
+
+    # The cache serves active images (not deactivated ones), unless a store was asked for.
+    if cache.enabled() and image.status == ImageStatus.ACTIVE and not preferred:
+        reader = cache.open_cached(image, start, length, from_store)
+        if reader is not None:
+            return Download(image, reader, byte_range, ctx)
+    return Download(image, from_store(start, length), byte_range, ctx)
+
+
+def open_from_stores(image: Image, ordered: list[ImageLocation], start: int, length: int):
+    """A reader from the first copy that opens, in ``ordered`` order (503 when none does)."""
     last_error = None
-    for location in locations:  # the first copy that opens wins, as in Glance
+    for location in ordered:
         store = stores.get_store(location.store)
         if store is None:
             continue
         try:
-            return Download(image, store.open(location.url, start, length), byte_range, ctx)
+            return _open_copy(image, location, store, start, length)
         except stores.StoreError as exc:
             logger.error("Image %s: %s", image.pk, exc)
             last_error = exc
     raise ServiceUnavailable("The image data is not available from any store.") from last_error
+
+
+def open_image(image: Image):
+    """The whole data of an active image from its stores (the cache's prefetch)."""
+    ordered = read_order(list(image.locations.filter(status=ImageLocation.ACTIVE)), [])
+    return open_from_stores(image, ordered, 0, image.size)

@@ -17,7 +17,7 @@ from catalog.exceptions import BadRequest, Conflict, Forbidden, InvalidTransitio
 from catalog.models import Image, ImageMember, ImageProperty, ImageTag
 from catalog.reads import metadefs as metadef_reads
 from catalog.reads import queries
-from catalog.services import blobs, events, families, quotas
+from catalog.services import blobs, cache, events, families, quotas
 from catalog.services.withdrawal import withdraw_publication_requests
 
 # Who may set which visibility (Glance: publicize_image is admin-only, communitize_image is
@@ -168,6 +168,7 @@ def delete_image(ctx: RequestContext, image_id: str) -> None:
         blobs.mark_for_deletion(image)
         events.image(ctx, "image.delete", image, changes={"status": [before, image.status]})
     blobs.remove_image_data(image)
+    cache.forget_image(image.pk)
     # Glance deletes staging residue with the image (an uploading image's staged data).
     staging.discard(image.pk)
 

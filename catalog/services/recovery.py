@@ -37,11 +37,13 @@ from django.utils import timezone
 
 from catalog.choices import ImageStatus
 from catalog.data import staging, stores
+from catalog.domain.locations import LOCATION_IMPORT
 from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
 from catalog.services import blobs, events, leases
 from catalog.services.images import transition
 from catalog.services.imports import recover_import
+from catalog.services.locations import recover_location_import
 
 logger = logging.getLogger(__name__)
 BATCH = 100
@@ -112,7 +114,9 @@ def _recover(pk: int) -> str | None:
         if lease is None:
             return None
         if lease.kind == Lease.IMPORT:
-            outcome = recover_import(lease.task_id)
+            kind = Task.objects.filter(pk=lease.task_id).values_list("type", flat=True).first()
+            recover = recover_location_import if kind == LOCATION_IMPORT else recover_import
+            outcome = recover(lease.task_id)
         else:
             outcome = _recover_write(lease)
     if outcome:

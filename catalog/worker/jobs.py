@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog.reads import queries
-from catalog.services import event_delivery, families, recovery, retention, usage_history
+from catalog.services import (
+    cache,
+    event_delivery,
+    families,
+    image_data,
+    locations,
+    recovery,
+    retention,
+    usage_history,
+)
 from catalog.services.imports import queue
 from catalog.services.imports.recovery import hand_back
 from catalog.worker import handover
@@ -40,6 +49,16 @@ class QueuedKind:
 
 PERIODIC = [
     PeriodicJob("recovery", recovery.sweep, lambda: settings.CATALOG_RECOVERY_INTERVAL),
+    # The image cache of the worker's node (CATALOG_NODE_URL): queued images fetched, deletes
+    # asked on other nodes applied, the size limit kept. Nothing to do without the cache.
+    PeriodicJob(
+        "cache prefetch",
+        lambda: cache.prefetch(image_data.open_image),
+        lambda: settings.CATALOG_RECOVERY_INTERVAL,
+    ),
+    PeriodicJob(
+        "cache evictions", cache.apply_evictions, lambda: settings.CATALOG_RECOVERY_INTERVAL
+    ),
     PeriodicJob(
         "jobs of dead workers",
         handover.requeue_jobs_of_dead_workers,
@@ -62,14 +81,17 @@ PERIODIC = [
     PeriodicJob("audit retention", event_delivery.purge_audit, lambda: 3600),
 ]
 
-QUEUED = {
-    queue.run_image_import.module_path: QueuedKind(
-        project_of=queries.task_owner,
-        running_for=queries.running_imports,
-        started=queries.task_started,
-        limit=lambda: settings.CATALOG_IMPORT_PER_PROJECT,
-        hand_back=lambda task_id: hand_back(
-            task_id, "Handed back to the queue: its worker was stopping."
-        ),
+# Imports and location imports are both Task rows: they share the per-project limit.
+_TASK_KIND = QueuedKind(
+    project_of=queries.task_owner,
+    running_for=queries.running_imports,
+    started=queries.task_started,
+    limit=lambda: settings.CATALOG_IMPORT_PER_PROJECT,
+    hand_back=lambda task_id: hand_back(
+        task_id, "Handed back to the queue: its worker was stopping."
     ),
+)
+QUEUED = {
+    queue.run_image_import.module_path: _TASK_KIND,
+    locations.run_location_import.module_path: _TASK_KIND,
 }

@@ -118,3 +118,64 @@ def stalling_server():
     yield server
     server.release.set()
     server.shutdown()
+
+
+# --- A web server for http locations (HEAD, ranges, GETs counted) ---------------------------
+
+LOCATION_DATA = bytes(range(256)) * 64  # 16 KiB
+
+
+class RangeServer(http.server.BaseHTTPRequestHandler):
+    """Serves ``self.server.files`` with HEAD and single byte ranges; counts GETs."""
+
+    def log_message(self, *args):
+        pass
+
+    def _file(self):
+        data = self.server.files.get(self.path)
+        if data is None:
+            self.send_error(404)
+        return data
+
+    def do_HEAD(self):
+        data = self._file()
+        if data is not None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+
+    def do_GET(self):
+        data = self._file()
+        if data is None:
+            return
+        self.server.gets += 1
+        wanted = self.headers.get("Range")
+        if wanted:
+            first, last = wanted.removeprefix("bytes=").split("-")
+            start = int(first)
+            end = int(last) if last else len(data) - 1
+            part = data[start : end + 1]
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        else:
+            part = data
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(part)))
+        self.end_headers()
+        self.wfile.write(part)
+
+
+@pytest.fixture
+def web(settings):
+    """A loopback web server serving ``/small.img``, with the http store on and loopback
+    allowed by the web-download filter."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeServer)
+    httpd.files = {"/small.img": LOCATION_DATA}
+    httpd.gets = 0
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    settings.CATALOG_HTTP_STORE = True
+    settings.CATALOG_IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.CATALOG_IMPORT_ALLOWED_PORTS = []
+    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield httpd
+    httpd.shutdown()

@@ -1,11 +1,14 @@
 """The configured image stores.
 
-``CATALOG_STORES`` maps store ids to options: ``kind`` (``file``, ``s3`` or ``rbd``),
+``CATALOG_STORES`` maps store ids to options: ``kind`` (``file``, ``s3``, ``rbd`` or ``http``),
 ``description``, ``read_only`` and the kind's own options (``path`` for ``file``; ``bucket``,
 ``endpoint_url``, ``region_name``, ``access_key_id``, ``secret_access_key``, ``prefix``,
 ``part_size``, ``create_bucket`` for ``s3``; ``pool``, ``user``, ``conf_file``, ``keyring``,
-``chunk_size``, ``connect_timeout`` for ``rbd``). ``CATALOG_DEFAULT_STORE`` names the store uploads go to.
-Unset, there is one filesystem store, ``local``, under ``CATALOG_STORE_DIR``.
+``chunk_size``, ``connect_timeout`` for ``rbd``; ``timeout`` for the read-only ``http``), and
+``weight`` (the heaviest store holding an image is read first). ``CATALOG_DEFAULT_STORE``
+names the store uploads go to. Unset, there is one filesystem store, ``local``, under
+``CATALOG_STORE_DIR``, and ``CATALOG_HTTP_STORE`` adds the http store ``http`` beside it
+without making the site a multi-store one.
 """
 
 import json
@@ -16,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from catalog.data.stores.base import BlobNotFound, Store, StoredBlob, StoreError
 from catalog.data.stores.filesystem import FileStore
+from catalog.data.stores.http import HttpStore
 from catalog.data.stores.rbd import RBDStore
 from catalog.data.stores.s3 import S3Store
 
@@ -27,11 +31,20 @@ __all__ = [
     "all_stores",
     "default_store",
     "get_store",
+    "by_weight",
+    "http_store_enabled",
     "multiple_backends",
+    "store_for_url",
 ]
 
-KINDS: dict[str, type[Store]] = {"file": FileStore, "s3": S3Store, "rbd": RBDStore}
+KINDS: dict[str, type[Store]] = {
+    "file": FileStore,
+    "s3": S3Store,
+    "rbd": RBDStore,
+    "http": HttpStore,
+}
 DEFAULT_STORE_ID = "local"
+HTTP_STORE_ID = "http"
 
 
 def store_config() -> tuple[dict, str]:
@@ -44,6 +57,8 @@ def store_config() -> tuple[dict, str]:
         }
     }
     default = settings.CATALOG_DEFAULT_STORE or next(iter(stores))
+    if not settings.CATALOG_STORES and settings.CATALOG_HTTP_STORE:
+        stores = {**stores, HTTP_STORE_ID: {"kind": "http", "description": "Web servers"}}
     return stores, default
 
 
@@ -62,7 +77,7 @@ def _build(config_json: str, default: str) -> dict[str, Store]:
         kind = options.pop("kind", "file")
         if kind not in KINDS:
             raise ImproperlyConfigured(
-                f"CATALOG_STORES[{store_id!r}]: unknown kind {kind!r} (use file, s3 or rbd)."
+                f"CATALOG_STORES[{store_id!r}]: unknown kind {kind!r} (use file, s3, rbd or http)."
             )
         try:
             built[store_id] = KINDS[kind](store_id, **options)
@@ -87,6 +102,21 @@ def get_store(store_id: str) -> Store | None:
 
 def default_store() -> Store:
     return _stores()[store_config()[1]]
+
+
+def store_for_url(url: str) -> Store | None:
+    """The configured store a location URL belongs to (None: none does)."""
+    return next((s for s in _stores().values() if s.owns(url)), None)
+
+
+def http_store_enabled() -> bool:
+    return any(isinstance(s, HttpStore) for s in _stores().values())
+
+
+def by_weight(store_ids: list[str]) -> list[str]:
+    """Store ids, heaviest first (stable: equal weights keep their order)."""
+    built = _stores()
+    return sorted(store_ids, key=lambda i: -(built[i].weight if i in built else 0))
 
 
 def multiple_backends() -> bool:

@@ -70,10 +70,14 @@ class Store(ABC):
 
     kind = ""
 
-    def __init__(self, store_id: str, *, description: str = "", read_only: bool = False):
+    def __init__(
+        self, store_id: str, *, description: str = "", read_only: bool = False, weight: int = 0
+    ):
         self.id = store_id
         self.description = description
         self.read_only = read_only
+        # Downloads read the heaviest store holding the image first (Glance's store weight).
+        self.weight = int(weight)
 
     @abstractmethod
     def begin(self, key: str) -> BlobWriter:

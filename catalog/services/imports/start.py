@@ -10,12 +10,12 @@ from catalog.data import sealed, stores
 from catalog.data.remote_images import RemoteImage
 from catalog.domain import imports as import_rules
 from catalog.domain.imports import DataSource, ImportRequest
-from catalog.exceptions import Conflict
+from catalog.exceptions import BadRequest, Conflict
 from catalog.models import Image, ImageLocation, Task
 from catalog.reads import queries
 from catalog.services import events, quotas
 from catalog.services.images import check_metadefs, lock_image_for, transition
-from catalog.services.imports import lock, queue, steps
+from catalog.services.imports import lock, queue, steps, task_record
 
 
 def writable_store_ids() -> list[str]:
@@ -34,7 +34,12 @@ def start_import(
     # not import into.
     queries.get_visible_image(ctx, image_id, rule=method.policy_rule)
     look_up = steps.STEPS[method.name].look_up
-    remote = look_up(ctx, request) if look_up is not None else None
+    try:
+        remote = look_up(ctx, request) if look_up is not None else None
+    except (BadRequest, Conflict) as exc:
+        if not method.fails_in_task:
+            raise
+        return _failed_task(ctx, image_id, body, exc.message)
     with transaction.atomic():
         image = lock_image_for(
             ctx, image_id, method.policy_rule, not_found=f"No image found with ID {image_id}"
@@ -66,6 +71,22 @@ def start_import(
             transition(image, ImageStatus.IMPORTING)
             events.image(ctx, "image.update", image, changes={"status": [before, image.status]})
         queue.enqueue_in_transaction(task.id)
+    return task
+
+
+def _failed_task(ctx: RequestContext, image_id: str, body, message: str) -> Task:
+    """A glance-download whose source cannot be used (unknown region or interface, missing or
+    inactive remote image): accepted, and its task fails with the reason at once, as Glance's
+    task does later; the image stays queued with its properties."""
+    task = Task.objects.create(
+        owner=ctx.project_id,
+        image_id=image_id,
+        request_id=ctx.request_id,
+        user_id=ctx.user_id or "",
+        input={"image_id": image_id, "import_req": body, "backend": []},
+        status=Task.Status.PROCESSING,
+    )
+    task_record.finish(task, Task.Status.FAILURE, message)
     return task
 
 
