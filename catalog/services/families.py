@@ -17,6 +17,7 @@ from catalog.exceptions import BadRequest, CatalogError
 from catalog.models import FamilyPolicy, Image, ImageProperty
 from catalog.reads import families as family_reads
 from catalog.reads import queries
+from catalog.services import events
 
 
 def check_deprecation(ctx: RequestContext, written: dict) -> None:
@@ -34,13 +35,30 @@ def check_deprecation(ctx: RequestContext, written: dict) -> None:
             ) from None
 
 
-def _set_properties(image_id: str, values: dict, **columns) -> None:
+def _set_properties(event_type: str, image_id: str, values: dict, **columns) -> None:
+    """Write lifecycle properties and columns of an image, recorded as ``event_type``."""
     now = timezone.now().replace(microsecond=0)
+    before = dict(
+        ImageProperty.objects.filter(image_id=image_id, name__in=values).values_list(
+            "name", "value"
+        )
+    )
     for name, value in values.items():
         ImageProperty.objects.update_or_create(
             image_id=image_id, name=name, defaults={"value": value}
         )
     Image.objects.filter(pk=image_id).update(updated_at=now, **columns)
+    changes = {name: [before.get(name), value] for name, value in values.items()}
+    changes.update({name: [None, value] for name, value in columns.items()})
+    owner = Image.objects.filter(pk=image_id).values_list("owner", flat=True).first()
+    events.custom(
+        None,
+        event_type,
+        target_type="image",
+        target_id=image_id,
+        owner=owner or "",
+        changes=changes,
+    )
 
 
 def deprecate_image(
@@ -52,12 +70,12 @@ def deprecate_image(
         values[rules.SUPERSEDED_BY] = successor_id
     if hide_after is not None:
         values[rules.HIDE_AFTER] = hide_after.strftime("%Y-%m-%dT%H:%M:%SZ")
-    _set_properties(image_id, values)
+    _set_properties("lifecycle.deprecated", image_id, values)
 
 
 def hide_image(image_id: str) -> None:
     """Hide a deprecated image from default lists (``os_hidden``), as its policy asked."""
-    _set_properties(image_id, {}, os_hidden=True)
+    _set_properties("lifecycle.hidden", image_id, {}, os_hidden=True)
 
 
 def policy_of(owner: str | None, name: str) -> FamilyPolicy | None:

@@ -39,8 +39,8 @@ from catalog.exceptions import (
 )
 from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
+from catalog.services import events, leases, quotas
 from catalog.services import images as image_service
-from catalog.services import leases, quotas
 from catalog.services.images import lock_image_for, transition
 from catalog.services.imports import lock, task_record
 from catalog.services.imports.task_record import ImportFailed, ProjectBusy
@@ -94,7 +94,10 @@ def add_location(ctx: RequestContext, image_id: str, body) -> Task:
             },
         )
         lock.set_props(image, **{lock.LOCK_PROPERTY: record.pk})
+        before = image.status
         transition(image, ImageStatus.IMPORTING)
+        events.task(ctx, "task.create", record)
+        events.image(ctx, "image.update", image, changes={"status": [before, image.status]})
         _enqueue_in_transaction(record.pk)
     return record
 
@@ -212,6 +215,13 @@ def _attach(record: Task, image: Image, store: stores.Store, fields: dict, lease
         ImageLocation.objects.create(image=fresh, store=store.id, url=url, metadata=metadata)
         transition(fresh, ImageStatus.ACTIVE, **fields)
         lock.set_props(fresh, **{lock.LOCK_PROPERTY: None})
+        events.image(
+            None,
+            "image.update",
+            fresh,
+            changes={"status": [ImageStatus.IMPORTING, ImageStatus.ACTIVE]},
+            location=shown(url),
+        )
         task_record.finish(record, Task.Status.SUCCESS, "", result={"image_id": fresh.pk})
 
 
@@ -226,6 +236,12 @@ def fail(record: Task, image: Image | None, message: str, *, lease: Lease | None
         if fresh is not None:
             if fresh.status == ImageStatus.IMPORTING:
                 transition(fresh, ImageStatus.QUEUED)
+                events.image(
+                    None,
+                    "image.update",
+                    fresh,
+                    changes={"status": [ImageStatus.IMPORTING, ImageStatus.QUEUED]},
+                )
             if lock.read_props(fresh).get(lock.LOCK_PROPERTY) == record.pk:
                 lock.set_props(fresh, **{lock.LOCK_PROPERTY: None})
         task_record.finish(record, Task.Status.FAILURE, message)
@@ -261,9 +277,18 @@ def patch_image(
     with transaction.atomic():
         image = image_service.update_image(ctx, image_id, others, v20=v20)
         image = queries.lock_live_image(image.pk)
-        for change in changes:
-            if change.name == "locations":
-                LEGACY_OPS[change.op](ctx, image, change)
+        moved = [c for c in changes if c.name == "locations"]
+        before = image.status
+        for change in moved:
+            LEGACY_OPS[change.op](ctx, image, change)
+        if moved:
+            events.image(
+                ctx,
+                "image.update",
+                image,
+                changes={"status": [before, image.status]} if before != image.status else {},
+                locations=[f"{c.op} {c.path}" for c in moved],
+            )
     return image
 
 

@@ -20,7 +20,7 @@ from catalog.domain import families as rules
 from catalog.exceptions import CatalogError
 from catalog.models import FamilyPolicy, Image, ImageMember, RetiredImage
 from catalog.reads import families as family_reads
-from catalog.services import actions
+from catalog.services import actions, events
 from catalog.services.images import delete_image
 
 SYSTEM = RequestContext(
@@ -106,6 +106,7 @@ def retire_image(image_id: str, family: str, grace_days: int, now: datetime) -> 
                 "delete_after": now + timedelta(days=grace_days),
             },
         )
+        _recorded("retention.retired", image_id, family=family, grace_days=grace_days)
 
 
 def delete_retired_image(image_id: str) -> None:
@@ -115,7 +116,16 @@ def delete_retired_image(image_id: str) -> None:
 
 def release_image(image_id: str) -> None:
     """Forget a retirement: the image was reactivated, protected or shared meanwhile."""
-    RetiredImage.objects.filter(image_id=image_id).delete()
+    with transaction.atomic():
+        RetiredImage.objects.filter(image_id=image_id).delete()
+        _recorded("retention.released", image_id)
+
+
+def _recorded(event_type: str, image_id: str, **detail) -> None:
+    owner = Image.objects.filter(pk=image_id).values_list("owner", flat=True).first()
+    events.custom(
+        SYSTEM, event_type, target_type="image", target_id=image_id, owner=owner or "", **detail
+    )
 
 
 def periodic() -> int:

@@ -36,6 +36,17 @@ def test_scripted_scenario_in_history_api_and_admin(sessions, live):
     )
     assert status == 200
 
+    # Only an active image can be asked for (and deactivated): data first.
+    conn = live.connection()
+    conn.request(
+        "PUT",
+        f"/v2/images/{image_id}/file",
+        body=b"a" * 4096,
+        headers={"X-Auth-Token": live.tokens["alice"], "Content-Type": "application/octet-stream"},
+    )
+    assert conn.getresponse().status == 204
+    conn.close()
+
     alice = sessions("alice")
     alice.page.goto(f"/catalog/images/{image_id}/")
     with alice.page.expect_navigation():
@@ -52,16 +63,6 @@ def test_scripted_scenario_in_history_api_and_admin(sessions, live):
     with page.expect_navigation():
         page.click("input[type=submit][value=Confirm]")
 
-    # Deactivating needs data: give the image some first.
-    conn = live.connection()
-    conn.request(
-        "PUT",
-        f"/v2/images/{image_id}/file",
-        body=b"a" * 4096,
-        headers={"X-Auth-Token": live.tokens["alice"], "Content-Type": "application/octet-stream"},
-    )
-    assert conn.getresponse().status == 204
-    conn.close()
     assert live.api("alice", "POST", f"/v2/images/{image_id}/actions/deactivate")[0] == 204
 
     alice.page.goto(f"/catalog/images/{image_id}/")
@@ -71,14 +72,14 @@ def test_scripted_scenario_in_history_api_and_admin(sessions, live):
         "image.create",
         "image.update",
         "image.member.create",
-        "publication.request",
-        "image.update",
-        "publication.approved",
         "image.update",
         "image.prepare",
         "image.upload",
         "image.activate",
         "image.update",
+        "publication.request",
+        "image.update",
+        "publication.approved",
         "image.update",
     ]
     panel = alice.page.locator("#history").inner_text()
