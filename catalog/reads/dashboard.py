@@ -1,10 +1,10 @@
 """The figures of the catalog's home page (a project dashboard): counts only, one query each."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from catalog.choices import PublicationStatus
 from catalog.context import RequestContext
-from catalog.models import Image, PublicationRequest
+from catalog.models import AuditRecord, Image, PublicationRequest
 
 
 def images_by_status(project_id: str) -> list[tuple[str, int]]:
@@ -27,3 +27,10 @@ def pending_publication_requests(ctx: RequestContext) -> int:
     if not ctx.is_admin:
         pending = pending.filter(project_id=ctx.project_id)
     return pending.count()
+
+
+def recent_activity(project_id: str, limit: int = 5) -> list[AuditRecord]:
+    """The project's latest audit records: changes to its objects and its own actions (the
+    activity page has the rest)."""
+    records = AuditRecord.objects.filter(Q(owner=project_id) | Q(project_id=project_id))
+    return list(records.order_by("-id")[:limit])

@@ -75,7 +75,8 @@ def switch_project(request, ctx):
 @catalog_view
 def home(request, ctx):
     """The project dashboard: images by status, storage against the quota, what waits for a
-    decision, and usage over time."""
+    decision, recent activity (when the caller may read the audit trail) and usage over
+    time."""
     context = {"ctx": ctx, "pending_invitations": 0, "by_status": [], "storage": None}
     if ctx.project_id is not None and policy.check(ctx, "get_images"):
         context["pending_invitations"] = members.invitations(ctx).count()
@@ -83,6 +84,8 @@ def home(request, ctx):
         context["storage"] = _storage(ctx.project_id)
         context["pending_publications"] = dashboard.pending_publication_requests(ctx)
         context["history"] = usage_history.history(ctx.project_id)
+        if policy.check(ctx, "get_events"):
+            context["recent"] = dashboard.recent_activity(ctx.project_id)
     return render(request, "catalog/home.html", context)
 
 

@@ -109,3 +109,16 @@ def test_usage_history_chart_is_a_png_for_visible_projects(alice_web, project_a,
 def test_swagger_ui_has_no_inline_style(client):
     page = assert_status(client.get("/api/docs/"), 200).content.decode()
     assert "<style" not in page and "catalog/swagger.css" in page
+
+
+def test_home_shows_the_projects_recent_activity(
+    alice_web, alice, bob, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = alice.create_image(name="mine", **RAW)
+    with django_capture_on_commit_callbacks(execute=True):
+        bob.create_image(name="not ours", **RAW)
+    page = assert_status(alice_web.get("/catalog/"), 200).content.decode()
+    recent = page.split('id="recent-activity"', 1)[1].split("</ul>", 1)[0]
+    assert f'/catalog/images/{mine["id"]}/">image.create</a>' in recent
+    assert recent.count("<li") == 1  # bob's project's image is not alice's activity
