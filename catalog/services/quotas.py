@@ -202,6 +202,15 @@ def usage_info(project_id: str | None) -> dict:
     return {"usage": usage}
 
 
+def share_of(usage: int, limit: int | None) -> float | None:
+    """The used fraction of a limit (None when unlimited; a used zero limit is full)."""
+    if limit is None:
+        return None
+    if limit == 0:
+        return 1.0 if usage else 0.0
+    return usage / limit
+
+
 @dataclass(frozen=True)
 class QuotaFigure:
     """One quota for people (the admin's and the catalog's bars): in bytes or images, not
@@ -214,12 +223,7 @@ class QuotaFigure:
 
     @property
     def share(self) -> float | None:
-        """The used fraction of the limit (None when unlimited; a used zero limit is full)."""
-        if self.limit is None:
-            return None
-        if self.limit == 0:
-            return 1.0 if self.usage else 0.0
-        return self.usage / self.limit
+        return share_of(self.usage, self.limit)
 
 
 def usage_figures(project_id: str) -> list[QuotaFigure]:

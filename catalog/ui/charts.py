@@ -8,6 +8,7 @@ from datetime import timedelta
 from PIL import Image, ImageDraw, ImageFont
 
 from catalog.reads.units import iec_size
+from catalog.services.quotas import share_of
 
 # As wide as the page's content column, so that the chart is drawn 1:1, not stretched.
 WIDTH, ROW, MARGIN, LABEL = 1120, 46, 16, 190
@@ -24,12 +25,7 @@ class Bar:
 
     @property
     def share(self) -> float | None:
-        """Used fraction of the limit (None when unlimited); a zero limit used is full."""
-        if self.limit is None:
-            return None
-        if self.limit == 0:
-            return 1.0 if self.usage else 0.0
-        return self.usage / self.limit
+        return share_of(self.usage, self.limit)
 
     def shown(self, value: int | None) -> str:
         if value is None:

@@ -3,23 +3,10 @@ the actor, the request id, the client address and before/after values."""
 
 import json
 
-import pytest
-
 from catalog.identity import services as identity
 from catalog.models import AuditRecord, OutboxMessage
 from catalog.services import publication
 from tests.conftest import assert_status
-
-
-@pytest.fixture
-def commits(django_capture_on_commit_callbacks):
-    """Run on_commit callbacks as if each request's transaction committed."""
-
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
 
 
 def types_of(image_id):

@@ -8,15 +8,6 @@ from tests.conftest import assert_status
 
 
 @pytest.fixture
-def commits(django_capture_on_commit_callbacks):
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def history(alice, bob, commits):
     mine = commits(alice.create_image, name="a1")
     commits(alice.patch, f"/v2/images/{mine['id']}", [{"op": "add", "path": "/k", "value": "v"}])

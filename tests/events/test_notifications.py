@@ -64,15 +64,6 @@ def consumer(settings):
                 pass
 
 
-@pytest.fixture
-def commits(django_capture_on_commit_callbacks):
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
-
-
 def decoded(message):
     body = json.loads(message.body)
     return body, json.loads(body["oslo.message"])

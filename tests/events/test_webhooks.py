@@ -50,15 +50,6 @@ def loopback_allowed(settings):
     settings.CATALOG_IMPORT_ALLOWED_PORTS = []
 
 
-@pytest.fixture
-def commits(django_capture_on_commit_callbacks):
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
-
-
 def due_now():
     WebhookDelivery.objects.filter(status="pending").update(next_attempt_at="2000-01-01T00:00Z")
 
