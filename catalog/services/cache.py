@@ -77,19 +77,21 @@ def _filled(image: Image, kept: bool) -> None:
         logger.error("Image %s: the cached copy did not match the image; not kept.", image.pk)
         _mine().filter(image_id=image.pk, state=CacheEntry.QUEUED).delete()
         return
-    now = time.time()
     CacheEntry.objects.update_or_create(
-        node=node(),
-        image_id=image.pk,
-        defaults={
-            "state": CacheEntry.CACHED,
-            "size": image.size,
-            "hits": 0,
-            "last_accessed": now,
-            "last_modified": now,
-        },
+        node=node(), image_id=image.pk, defaults=_cached_fields(image, hits=0)
     )
     prune_to_limit()
+
+
+def _cached_fields(image: Image, hits: int) -> dict:
+    now = time.time()
+    return {
+        "state": CacheEntry.CACHED,
+        "size": image.size,
+        "hits": hits,
+        "last_accessed": now,
+        "last_modified": now,
+    }
 
 
 def _record_hit(image: Image) -> None:
@@ -101,15 +103,7 @@ def _record_hit(image: Image) -> None:
     )
     if not updated:
         CacheEntry.objects.get_or_create(
-            node=node(),
-            image_id=image.pk,
-            defaults={
-                "state": CacheEntry.CACHED,
-                "size": image.size,
-                "hits": 1,
-                "last_accessed": now,
-                "last_modified": now,
-            },
+            node=node(), image_id=image.pk, defaults=_cached_fields(image, hits=1)
         )
 
 
