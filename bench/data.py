@@ -28,7 +28,6 @@ import cProfile
 import ctypes
 import ctypes.util
 import hashlib
-import http.client
 import io
 import json
 import mmap
@@ -38,7 +37,6 @@ import shutil
 import socket
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -260,10 +258,16 @@ def data_runs(server, block: bytes, total: int, drop: bool) -> tuple[list, str]:
     blob = server.workdir / "images" / image_id
     runs = [("upload", measure(server, lambda: upload(server, image_id, block, total), baseline))]
     cached = resident_fraction(blob)
-    runs.append(("first download", measure(server, lambda: download(server, image_id, total), baseline)))
-    runs.append(("warm download", measure(server, lambda: download(server, image_id, total), baseline)))
+    runs.append(
+        ("first download", measure(server, lambda: download(server, image_id, total), baseline))
+    )
+    runs.append(
+        ("warm download", measure(server, lambda: download(server, image_id, total), baseline))
+    )
     how = evict(blob, drop)
-    runs.append(("cold download", measure(server, lambda: download(server, image_id, total), baseline)))
+    runs.append(
+        ("cold download", measure(server, lambda: download(server, image_id, total), baseline))
+    )
     record = json.loads(server.request("GET", f"/v2/images/{image_id}").data)
     if record["status"] != "active":
         raise SystemExit(f"image not active after upload: {record}")
@@ -278,7 +282,7 @@ def seed_images(server, count: int) -> None:
     conn = server.connection()
     body = json.dumps({"disk_format": "raw", "container_format": "bare", "tags": ["a", "b"]})
     headers = server.headers(**{"Content-Type": "application/json"})
-    for index in range(count):
+    for _ in range(count):
         conn.request("POST", "/v2/images", body, headers)
         response = conn.getresponse()
         response.read()
