@@ -317,17 +317,42 @@ def page_runs(server, repeat: int) -> dict:
     return {name: statistics.median(times) * 1000 for name, times in rounds.items()}
 
 
-# (label, function name substring in pstats "file:line(function)" keys); cumulative times.
+# (label, file path part, function): cumulative times of these functions per request.
 PHASES = [
     ("whole request (WSGIHandler)", "django/core/handlers/wsgi.py", "__call__"),
-    ("  DRF dispatch (view + DRF)", "rest_framework/views.py", "dispatch"),
-    ("    DRF initial (auth, perms, throttles)", "rest_framework/views.py", "initial"),
-    ("      token lookup", "catalog/api/authentication.py", "authenticate"),
-    ("    the list action", "catalog/api/images.py", "list"),
-    ("      page rows (query + wire bodies)", "catalog/reads", "page_rows"),
-    ("      JSON rendering (JsonResponse)", "django/http/response.py", "__init__"),
-    ("  SQL (every execute)", "django/db/backends/utils.py", "_execute"),
+    ("  DRF dispatch", "rest_framework/views.py", "dispatch"),
+    ("    authentication (token lookup)", "catalog/api/authentication.py", "authenticate"),
+    ("    visibility rules (policy.listed_for)", "catalog/policy.py", "listed_for"),
+    ("    filters (ImageFilterSet.qs)", "django_filters/filterset.py", "qs"),
+    ("    page query (page_rows)", "catalog/reads/pagination.py", "page_rows"),
+    ("    wire bodies + properties/tags query", "catalog/reads/pagination.py", "page_document"),
+    ("    JSON rendering (JsonResponse)", "django/http/response.py", "__init__"),
+    ("  ORM: queries compiled and run", "django/db/models/sql/compiler.py", "execute_sql"),
 ]
+
+
+def phase_lines(stats, repeat: int) -> list[str]:
+    def cumulative(file_part, function):
+        return sum(
+            ct
+            for (filename, _, name), (_, _, _, ct, _) in stats.items()
+            if file_part in filename and name == function
+        )
+
+    def per_request(seconds):
+        return 1000 * seconds / repeat
+
+    total = per_request(cumulative(*PHASES[0][1:]))
+    rows = [(label, per_request(cumulative(part, name))) for label, part, name in PHASES]
+    rows.insert(1, ("  middleware + Django handler (the rest)", total - rows[1][1]))
+    # The database driver's own time: what the queries cost beyond building them.
+    driver = sum(
+        tottime
+        for (filename, _, name), (_, _, tottime, _, _) in stats.items()
+        if filename == "~" and "execute" in name
+    )
+    rows.append(("    of which the database driver", per_request(driver)))
+    return [f"{label:44} {ms:7.2f}  {100 * ms / total:5.1f}%" for label, ms in rows if ms]
 
 
 def profile_list(server, repeat: int) -> list[str]:
@@ -373,19 +398,8 @@ def profile_list(server, repeat: int) -> list[str]:
             call(path, query)
         profiler.disable()
         stats = pstats.Stats(profiler).stats
-        total = None
         lines.append(f"### profile of GET {path}?{query} ({repeat} requests, ms/request)")
-        for label, file_part, function in PHASES:
-            cumulative = sum(
-                ct
-                for (filename, _, name), (_, _, _, ct, _) in stats.items()
-                if file_part in filename and name == function
-            )
-            if label.startswith("  JSON") and path != "/v2/images":
-                continue
-            per_request = 1000 * cumulative / repeat
-            total = total or per_request
-            lines.append(f"{label:44} {per_request:7.2f}  {100 * per_request / total:5.1f}%")
+        lines += phase_lines(stats, repeat)
         top = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:8]
         lines.append("  top own time:")
         for (filename, line, name), (_, calls, tottime, _, _) in top:
