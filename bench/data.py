@@ -322,7 +322,7 @@ PHASES = [
     ("whole request (WSGIHandler)", "django/core/handlers/wsgi.py", "__call__"),
     ("  DRF dispatch", "rest_framework/views.py", "dispatch"),
     ("    authentication (token lookup)", "catalog/api/authentication.py", "authenticate"),
-    ("    visibility rules (policy.listed_for)", "catalog/policy.py", "listed_for"),
+    ("    visibility rules (policy.listed_images)", "catalog/policy.py", "listed_images"),
     ("    filters (ImageFilterSet.qs)", "django_filters/filterset.py", "qs"),
     ("    page query (page_rows)", "catalog/reads/pagination.py", "page_rows"),
     ("    wire bodies + properties/tags query", "catalog/reads/pagination.py", "page_document"),
@@ -411,6 +411,136 @@ def profile_list(server, repeat: int) -> list[str]:
     return lines
 
 
+# --- S3 (the Ceph RADOS gateway) -------------------------------------------------------
+
+
+class GeneratedReader:
+    """A readable file of ``total`` bytes of ``block`` (boto3's upload_fileobj reads it)."""
+
+    def __init__(self, block: bytes, total: int):
+        self.chunks = chunks_of(block, total)
+        self.pending = memoryview(b"")
+
+    def read(self, size=-1):
+        parts = []
+        want = size if size is not None and size >= 0 else 1 << 62
+        while want > 0:
+            if not self.pending:
+                self.pending = next(self.chunks, None)
+                if self.pending is None:
+                    self.pending = memoryview(b"")
+                    break
+            part = self.pending[:want]
+            self.pending = self.pending[len(part) :]
+            parts.append(part)
+            want -= len(part)
+        return b"".join(parts)
+
+
+class Discard:
+    """A sink for boto3's download_fileobj (not seekable: parts arrive in order)."""
+
+    def __init__(self):
+        self.size = 0
+
+    def write(self, data):
+        self.size += len(data)
+        return len(data)
+
+
+def s3_endpoint(args, total: int):
+    """(endpoint, access key, secret key, stop) from the environment, or a Ceph started
+    with tests/support/ceph_cluster.py (``--ceph``); None when there is neither."""
+    endpoint = os.environ.get("BENCH_S3_ENDPOINT")
+    if endpoint:
+        keys = os.environ.get("BENCH_S3_ACCESS_KEY"), os.environ.get("BENCH_S3_SECRET_KEY")
+        return endpoint, *keys, lambda: None
+    if not args.ceph:
+        return None
+    try:
+        from tests.support.ceph_cluster import ceph_cluster, missing_binaries
+    except ImportError:
+        print("# --ceph: tests/support/ceph_cluster.py is not in this checkout")
+        return None
+    if missing_binaries():
+        print(f"# --ceph: missing {', '.join(missing_binaries())} (.ci/system-packages)")
+        return None
+    running = ceph_cluster(memstore_bytes=3 * total + (1 << 30))
+    ceph = running.__enter__()
+    return (
+        ceph.s3_endpoint,
+        ceph.access_key,
+        ceph.secret_key,
+        lambda: running.__exit__(None, None, None),
+    )
+
+
+def s3_runs(args, block: bytes, total: int) -> None:
+    print("## S3 store vs boto3 alone, same endpoint")
+    found = s3_endpoint(args, total)
+    if found is None:
+        print(
+            "# skipped: no endpoint. Set BENCH_S3_ENDPOINT, BENCH_S3_ACCESS_KEY and "
+            "BENCH_S3_SECRET_KEY (a Ceph RADOS gateway: an emulator would measure the "
+            "emulator), or pass --ceph to start one with tests/support/ceph_cluster.py."
+        )
+        return
+    endpoint, access_key, secret_key, stop = found
+    try:
+        import boto3
+
+        from catalog.data.stores.s3 import S3Store
+
+        bucket = os.environ.get("BENCH_S3_BUCKET", "bench-data")
+        options = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+        options.update(access_key_id=access_key, secret_access_key=secret_key)
+        store = S3Store("bench", bucket=bucket, create_bucket=True, **options)
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+        )
+        store.client  # noqa: B018 (creates the bucket)
+
+        def timed(action) -> float:
+            start = time.perf_counter()
+            action()
+            return total / MiB / (time.perf_counter() - start)
+
+        raw_up = timed(lambda: client.upload_fileobj(GeneratedReader(block, total), bucket, "raw"))
+        sink = Discard()
+        raw_down = timed(lambda: client.download_fileobj(bucket, "raw", sink))
+        client.delete_object(Bucket=bucket, Key="raw")
+
+        def store_upload():
+            writer = store.begin("store")
+            for chunk in chunks_of(block, total):
+                writer.write(chunk)
+            store_upload.blob = writer.commit()
+
+        def store_download():
+            reader = store.open(store_upload.blob.url)
+            for _ in reader:
+                pass
+            reader.close()
+
+        up = timed(store_upload)
+        down = timed(store_download)
+        store.delete(store_upload.blob.url)
+        print(f"# endpoint {endpoint}, bucket {bucket}, part size {store.part_size // MiB} MiB")
+        print(f"boto3 upload_fileobj    {raw_up:7.0f} MiB/s")
+        print(f"S3 store upload         {up:7.0f} MiB/s   {up / raw_up:.2f}x boto3 (goal >= 0.8x)")
+        print(f"boto3 download_fileobj  {raw_down:7.0f} MiB/s")
+        print(
+            f"S3 store download       {down:7.0f} MiB/s   {down / raw_down:.2f}x boto3 "
+            "(goal >= 0.8x)"
+        )
+    finally:
+        stop()
+
+
 # --- Main ----------------------------------------------------------------------------------
 
 
@@ -422,6 +552,7 @@ def main() -> None:
     parser.add_argument("--serial", action="store_true", help="also run with serial hashing")
     parser.add_argument("--drop-caches", action="store_true", help="evict via drop_caches")
     parser.add_argument("--skip-data", action="store_true", help="only the small page")
+    parser.add_argument("--ceph", action="store_true", help="start a Ceph for the S3 section")
     parser.add_argument("--workdir", default="var/bench-data", help="server and store directory")
     args = parser.parse_args()
     total = int(args.gib * 1024) * MiB
@@ -479,6 +610,8 @@ def main() -> None:
                 )
             both = runs[0][1]["seconds"] + runs[1][1]["seconds"]
             print(f"upload, then first download: {both:.2f} s")
+
+        s3_runs(args, block, total)
 
     print(f"## GET /v2/images?limit=25 of {args.images} images vs a minimal authenticated view")
     page_dir = workdir / "page"

@@ -1,9 +1,9 @@
 """The configured image stores.
 
 ``CATALOG_STORES`` maps store ids to options: ``kind`` (``file`` or ``s3``), ``description``,
-``read_only`` and the kind's own options (``path`` for ``file``; ``bucket``, ``endpoint_url``,
-``region_name``, ``access_key_id``, ``secret_access_key``, ``prefix``, ``part_size``,
-``create_bucket`` for ``s3``). ``CATALOG_DEFAULT_STORE`` names the store uploads go to.
+``read_only`` and the kind's own options (``path`` and ``direct_io`` for ``file``; ``bucket``,
+``endpoint_url``, ``region_name``, ``access_key_id``, ``secret_access_key``, ``prefix``,
+``part_size``, ``concurrency``, ``create_bucket`` for ``s3``). ``CATALOG_DEFAULT_STORE`` names the store uploads go to.
 Unset, there is one filesystem store, ``local``, under ``CATALOG_STORE_DIR``.
 """
 
