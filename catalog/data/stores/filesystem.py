@@ -9,7 +9,9 @@ read at once (uploaded, then booted), and its first download is then served by s
 from memory. Writeback starts behind the writer (``sync_file_range``) so that the fsync
 before the upload's answer has little left to do and dirty pages stay bounded. bench/data.py
 measured both designs: the first read of a blob written with O_DIRECT came from the disk at
-a third of its large-block rate, while the buffered upload was as fast (README, Performance).
+a third of its large-block rate; a buffered upload costs the worker more kernel CPU per GiB
+(the copy into the page cache), which ``direct_io`` saves where fresh images are not read
+at once (README, Performance).
 """
 
 import ctypes
