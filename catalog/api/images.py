@@ -20,7 +20,6 @@ from catalog.api.tasks import TASKS_RESPONSE
 from catalog.data import stores
 from catalog.domain import patching
 from catalog.http import json_body, public_base_url
-from catalog.models import Image
 from catalog.reads import queries
 from catalog.reads.filters import ImageFilterSet
 from catalog.reads.pagination import PageRequest, page_document, page_rows
@@ -91,9 +90,8 @@ class ImageViewSet(CatalogViewSet):
     def list(self, request):
         policy.enforce(self.ctx, "get_images")
         page = PageRequest.from_query(request.GET)
-        candidates = policy.listed_for(
+        candidates = policy.listed_images(
             self.ctx,
-            Image.objects.all(),
             member_status=page.member_status,
             visibility=page.visibility,
         )

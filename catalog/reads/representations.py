@@ -3,7 +3,7 @@ tasks, stores, and Vitrine's publication requests and member invitations.
 
 Plain functions rather than DRF serializers: list pages render up to 1000 images and this
 path is the cost that matters (see bench/list.py). Lists never build model instances: they
-read column values, properties and tags as tuples (three queries per page, whatever its size).
+read column values, properties and tags as tuples (two queries per page, whatever its size).
 """
 
 from collections import defaultdict
@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC
 
 from django.conf import settings
+from django.db import connection
 
 from catalog.context import RequestContext
 from catalog.data import stores
@@ -102,22 +103,43 @@ def add_locations(
         view["stores"] = ",".join(dict.fromkeys(loc.store for loc in locations))
 
 
+def _properties_and_tags(ids: list[str]) -> tuple[dict, dict]:
+    """The properties ((name, value) pairs) and tags of the images ``ids``, each in creation
+    order, in one round trip. Plain SQL: the ORM spends about a millisecond building each
+    of two such queries, a fifth of a list request (bench/data.py profiles it)."""
+    properties, tags = defaultdict(list), defaultdict(list)
+    marks = ", ".join(["%s"] * len(ids))
+    quote = connection.ops.quote_name
+
+    def columns(model, *names):
+        return ", ".join(quote(model._meta.get_field(name).column) for name in names)
+
+    def table(model):
+        return f"{quote(model._meta.db_table)} WHERE {columns(model, 'image')} IN ({marks})"
+
+    sql = (
+        f"SELECT 0, {columns(ImageProperty, 'image', 'name', 'value', 'id')} "
+        f"FROM {table(ImageProperty)} UNION ALL "
+        f"SELECT 1, {columns(ImageTag, 'image', 'value')}, NULL, {columns(ImageTag, 'id')} "
+        f"FROM {table(ImageTag)} ORDER BY 1, 5"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, *ids])
+        for kind, image_id, name, value, _ in cursor.fetchall():
+            if kind == 0:
+                properties[image_id].append((name, value))
+            else:
+                tags[image_id].append(name)
+    return properties, tags
+
+
 def serialize_rows(rows: list[dict], ctx: RequestContext | None = None) -> list[dict]:
-    """Views of ``LIST_COLUMNS`` rows, with their properties and tags in two queries (and
-    their locations in a third when those are shown)."""
+    """Views of ``LIST_COLUMNS`` rows, with their properties and tags in one query (and
+    their locations in a second when those are shown)."""
     if not rows:
         return []
     ids = [row["id"] for row in rows]
-    properties = defaultdict(list)
-    for image_id, name, value in ImageProperty.objects.filter(image_id__in=ids).values_list(
-        "image_id", "name", "value"
-    ):
-        properties[image_id].append((name, value))
-    tags = defaultdict(list)
-    for image_id, value in ImageTag.objects.filter(image_id__in=ids).values_list(
-        "image_id", "value"
-    ):
-        tags[image_id].append(value)
+    properties, tags = _properties_and_tags(ids)
     views = [image_view(row, properties[row["id"]], tags[row["id"]]) for row in rows]
     if queries.locations_shown():
         locations = defaultdict(list)

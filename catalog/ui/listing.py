@@ -10,7 +10,7 @@ from catalog import policy
 from catalog.choices import ContainerFormat, DiskFormat, ImageStatus, Visibility
 from catalog.context import RequestContext
 from catalog.exceptions import CatalogError
-from catalog.models import Image, ImageTag
+from catalog.models import ImageTag
 from catalog.reads.filters import ImageFilterSet
 from catalog.reads.pagination import PageRequest, page_rows
 
@@ -74,9 +74,8 @@ def catalog_page(ctx: RequestContext, query: QueryDict) -> CatalogPage:
     try:
         policy.enforce(ctx, "get_images")
         request = PageRequest.from_query(params)
-        candidates = policy.listed_for(
+        candidates = policy.listed_images(
             ctx,
-            Image.objects.all(),
             member_status=request.member_status,
             visibility=request.visibility,
         )

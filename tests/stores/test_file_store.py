@@ -5,6 +5,7 @@ import os
 import pytest
 
 from catalog.data import stores
+from catalog.data.stores import filesystem
 from catalog.data.stores.filesystem import STAGING_SIZE, FileStore
 
 
@@ -38,9 +39,78 @@ def test_blob_round_trip_for_awkward_sizes(store, sizes):
 
 
 def test_direct_io_is_used_where_supported(tmp_path):
-    writer = FileStore("local", path=tmp_path).begin("blob")
+    writer = FileStore("local", path=tmp_path, direct_io=True).begin("blob")
     assert writer.staging is not None, "O_DIRECT should work on this filesystem"
     writer.abort()
+
+
+def test_buffered_writes_are_the_default_and_start_writeback_behind_the_writer(
+    tmp_path, monkeypatch
+):
+    calls = []
+    monkeypatch.setattr(filesystem, "WRITEBACK_STEP", 64 * 1024)
+    monkeypatch.setattr(
+        filesystem,
+        "start_writeback",
+        lambda fd, start, length, wait=False: calls.append((start, length, wait)),
+    )
+    writer = FileStore("local", path=tmp_path).begin("blob")
+    assert writer.staging is None  # buffered: the new blob stays in the page cache
+    for _ in range(5):
+        writer.write(b"x" * 50 * 1024)  # 250 KiB: three whole 64 KiB steps
+    writer.commit()
+    step = 64 * 1024
+    assert calls == [
+        (0, step, False),
+        (step, step, False),
+        (0, step, True),  # waits for the step before: at most two steps dirty
+        (2 * step, step, False),
+        (step, step, True),
+    ]
+
+
+def test_commit_syncs_the_file_before_renaming_and_the_directory_after(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(source, target):
+        events.append(("replace", str(target)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    store = FileStore("local", path=tmp_path)
+    writer = store.begin("blob")
+    writer.write(b"data")
+    temp = str(writer.temp)
+    writer.commit()
+    assert events == [
+        ("fsync", temp),
+        ("replace", str(store.root / "blob")),
+        ("fsync", str(store.root)),
+    ]
+
+
+def test_whole_reads_are_hinted_sequential(tmp_path, monkeypatch):
+    store = FileStore("local", path=tmp_path)
+    writer = store.begin("blob")
+    writer.write(b"y" * 10000)
+    blob = writer.commit()
+    hints = []
+    real = os.posix_fadvise
+    monkeypatch.setattr(
+        os,
+        "posix_fadvise",
+        lambda fd, o, n, advice: hints.append((o, n, advice)) or real(fd, o, n, advice),
+    )
+    reader = store.open(blob.url, 100, 50)
+    assert reader.read() == b"y" * 50
+    reader.close()
+    assert hints == [(100, 50, os.POSIX_FADV_SEQUENTIAL)]
 
 
 def test_abort_leaves_nothing(store):

@@ -2,6 +2,8 @@
 
 import hashlib
 import os
+import threading
+import time
 
 import pytest
 
@@ -28,7 +30,8 @@ def test_multipart_write_and_ranged_reads(s3_options):
     writer = store.begin("image-1")
     for i in range(0, len(data), MiB):
         writer.write(data[i : i + MiB])
-    assert writer.upload_id is not None and len(writer.parts) == 2  # streamed while writing
+    # Streamed while writing (sent, or being sent by the part threads).
+    assert writer.upload_id is not None and len(writer.parts) + len(writer.sending) == 2
     blob = writer.commit()
     assert blob.url == f"s3://{s3_options['bucket']}/image-1"
     assert store.size(blob.url) == len(data)
@@ -150,3 +153,61 @@ def test_an_unreachable_endpoint_is_a_store_error(s3_options):
     writer = store.begin("never")
     with pytest.raises(stores.StoreError):
         writer.write(os.urandom(6 * MiB))
+
+
+class _SlowClient:
+    """Records how many parts are in flight at once; part ``fail`` raises."""
+
+    def __init__(self, fail=None):
+        self.lock = threading.Lock()
+        self.in_flight = self.most = 0
+        self.fail = fail
+        self.completed = self.aborted = None
+
+    def create_multipart_upload(self, **_):
+        return {"UploadId": "u1"}
+
+    def upload_part(self, PartNumber, Body, **_):
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        time.sleep(0.02)
+        with self.lock:
+            self.in_flight -= 1
+        if PartNumber == self.fail:
+            raise stores.StoreError("part refused")
+        return {"ETag": f"e{PartNumber}"}
+
+    def complete_multipart_upload(self, MultipartUpload, **_):
+        self.completed = MultipartUpload["Parts"]
+
+    def abort_multipart_upload(self, **_):
+        self.aborted = True
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_parts_are_sent_concurrently_in_order_and_bounded(concurrency):
+    store = S3Store("s3", bucket="b", part_size=5 * MiB, concurrency=concurrency)
+    store._client = client = _SlowClient()
+    writer = store.begin("blob")
+    for _ in range(12):
+        writer.write(b"x" * (2 * MiB))  # 24 MiB: four whole parts and a short last one
+    writer.commit()
+    assert client.most == concurrency
+    assert client.completed == [{"PartNumber": n, "ETag": f"e{n}"} for n in range(1, 6)]
+    assert writer.pool is None  # the threads are gone
+
+
+def test_a_failed_part_fails_the_commit_and_aborts_the_upload():
+    store = S3Store("s3", bucket="b", part_size=5 * MiB, concurrency=3)
+    store._client = client = _SlowClient(fail=2)
+    writer = store.begin("blob")
+    with pytest.raises(stores.StoreError):  # from a later write or from the commit
+        try:
+            for _ in range(12):
+                writer.write(b"x" * (2 * MiB))
+            writer.commit()
+        finally:
+            writer.abort()  # as the upload service does on any failure
+    assert client.aborted and client.completed is None
+    assert writer.pool is None

@@ -1,14 +1,15 @@
 """The configured image stores.
 
 ``CATALOG_STORES`` maps store ids to options: ``kind`` (``file``, ``s3``, ``rbd`` or ``http``),
-``description``, ``read_only`` and the kind's own options (``path`` for ``file``; ``bucket``,
-``endpoint_url``, ``region_name``, ``access_key_id``, ``secret_access_key``, ``prefix``,
-``part_size``, ``create_bucket`` for ``s3``; ``pool``, ``user``, ``conf_file``, ``keyring``,
-``chunk_size``, ``connect_timeout`` for ``rbd``; ``timeout`` for the read-only ``http``), and
-``weight`` (the heaviest store holding an image is read first). ``CATALOG_DEFAULT_STORE``
-names the store uploads go to. Unset, there is one filesystem store, ``local``, under
-``CATALOG_STORE_DIR``, and ``CATALOG_HTTP_STORE`` adds the http store ``http`` beside it
-without making the site a multi-store one.
+``description``, ``read_only`` and the kind's own options (``path`` and ``direct_io`` for
+``file``; ``bucket``, ``endpoint_url``, ``region_name``, ``access_key_id``,
+``secret_access_key``, ``prefix``, ``part_size``, ``concurrency``, ``create_bucket`` for
+``s3``; ``pool``, ``user``, ``conf_file``, ``keyring``, ``chunk_size``, ``connect_timeout``
+for ``rbd``; ``timeout`` for the read-only ``http``), and ``weight`` (the heaviest store
+holding an image is read first). ``CATALOG_DEFAULT_STORE`` names the store uploads go to.
+Unset, there is one filesystem store, ``local``, under ``CATALOG_STORE_DIR``, and
+``CATALOG_HTTP_STORE`` adds the http store ``http`` beside it without making the site a
+multi-store one.
 """
 
 import json
