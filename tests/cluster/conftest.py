@@ -3,9 +3,9 @@ its own local folders) and two workers (`manage.py run_worker`), sharing one Pos
 database of their own, the session's Ceph (S3 through RGW as the default store, RBD as a
 second store) and Redis (the task queue, and the cache that counts failed logins).
 
-Everything a node may keep to itself (var/, staging, a per-node image cache) is under its own
-folder: ``node_env`` is the one place that gives a node its local settings, the hook for the
-per-node image cache (``CATALOG_NODE_URL`` and the cache folder, when that feature is there).
+Everything a node may keep to itself (var/, staging, its image cache) is under its own
+folder: ``node_env`` is the one place that gives a node its local settings (its address as
+``CATALOG_NODE_URL``, the key of its cache entries in the shared database).
 """
 
 import json
@@ -46,6 +46,11 @@ for name in ("owner", "member"):
     services.assign_role(user, project, Role.MEMBER)
     raw, _ = services.issue_token(user, project, ttl=86400)
     out[name] = {"token": raw, "project": project.id}
+admins = Project.objects.create(name="cluster-admins")
+user, _ = services.ensure_user("operator", "pw-operator")
+services.assign_role(user, admins, Role.ADMIN)
+raw, _ = services.issue_token(user, admins, ttl=86400)
+out["admin"] = {"token": raw, "project": admins.id}
 print(json.dumps(out))
 """
 
@@ -68,8 +73,7 @@ def _skip_reason(ceph_missing: list[str]) -> str | None:
 
 
 def node_env(name: str, workdir: Path, address: str, port: int) -> dict:
-    """What is local to one node: its folders and address. The per-node image cache (another
-    feature: CATALOG_NODE_URL names the node, the cache folder is its own) goes here."""
+    """What is local to one node: its folders, its image cache and its address."""
     return {
         "CATALOG_VAR_DIR": str(workdir),
         "CATALOG_STAGING_DIR": str(workdir / "staging"),

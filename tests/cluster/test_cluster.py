@@ -247,3 +247,25 @@ def test_an_api_node_killed_mid_upload_loses_nothing(cluster, owner):
     cluster.a.start_api()
     got = call(cluster.a, "GET", f"/v2/images/{image_id}/file", token=owner)
     assert got.data == data
+
+
+def test_each_node_caches_for_itself_and_any_node_lists_every_copy(cluster, owner):
+    admin = cluster.accounts["admin"]["token"]
+    data = os.urandom(3 * MiB)
+    image_id = new_image(cluster.a, owner)
+    expect(put_data(cluster.a, owner, image_id, data), 204)
+    for _ in range(2):  # the first download fills node A's cache, the second is served from it
+        got = call(cluster.a, "GET", f"/v2/images/{image_id}/file", token=owner)
+        assert got.status == 200 and got.data == data
+    copies = wait_for(
+        lambda: json.loads(
+            call(cluster.b, "GET", f"/v2/cache/nodes/{image_id}", token=admin).data or b"[]"
+        )
+    )
+    assert copies == [cluster.a.url]  # recorded under A's address, listed by B
+    listed = expect(call(cluster.b, "GET", "/v2/cache", token=admin), 200)
+    assert image_id in [entry["image_id"] for entry in listed["cached_images"]]
+    cached_on = {
+        node.name: (node.workdir / "cache" / image_id).is_file() for node in (cluster.a, cluster.b)
+    }
+    assert cached_on == {"api-a": True, "api-b": False}

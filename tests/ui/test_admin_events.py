@@ -41,6 +41,7 @@ def test_search_filter_and_exports(admin_web, records):
 
 
 def test_records_cannot_be_added_changed_or_deleted(admin_web, records):
+    kept = set(AuditRecord.objects.values_list("pk", flat=True))
     record = AuditRecord.objects.first()
     assert_status(admin_web.get(f"{URL}add/"), 403)
     admin_web.post(f"{URL}{record.pk}/change/", {"event_type": "forged"})
@@ -50,7 +51,9 @@ def test_records_cannot_be_added_changed_or_deleted(admin_web, records):
     )
     record.refresh_from_db()
     assert record.event_type != "forged"
-    assert AuditRecord.objects.count() == 3
+    # Every record is still there (compared by id: a record another thread commits meanwhile
+    # on PostgreSQL must not make this fail).
+    assert kept <= set(AuditRecord.objects.values_list("pk", flat=True))
 
 
 def test_outbox_backlog_is_shown_to_admins(
