@@ -6,6 +6,7 @@ import os
 import threading
 
 import pytest
+from django.db import connections
 
 from catalog.data.stores.s3 import S3Store
 from tests.api.test_image_data import raw_image, upload
@@ -31,6 +32,10 @@ def s3_with_cache(settings, s3_options, tmp_path, monkeypatch):
     return reads, tmp_path / "cache"
 
 
+# transaction=True: the second download finishes in a thread of its own, whose connection
+# records the download's image.send outside the test's transaction (a real commit on
+# PostgreSQL); the test database is emptied after this test so nothing reaches the next ones.
+@pytest.mark.django_db(transaction=True)
 def test_one_store_read_for_concurrent_first_downloads(alice, admin, s3_with_cache):
     reads, cache_dir = s3_with_cache
     image = raw_image(alice)
@@ -39,9 +44,14 @@ def test_one_store_read_for_concurrent_first_downloads(alice, admin, s3_with_cac
     first = assert_status(alice.get(path), 200)
     second = assert_status(alice.get(path), 200)  # opened while the first has not finished
     followed = {}
-    thread = threading.Thread(
-        target=lambda: followed.update(data=b"".join(second.streaming_content))
-    )
+
+    def follow():
+        try:
+            followed.update(data=b"".join(second.streaming_content))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=follow)
     thread.start()
     assert b"".join(first.streaming_content) == DATA
     thread.join(timeout=60)
