@@ -21,8 +21,7 @@ from catalog.data import stores
 from catalog.domain import patching
 from catalog.http import json_body, public_base_url
 from catalog.reads import queries
-from catalog.reads.filters import ImageFilterSet
-from catalog.reads.pagination import PageRequest, page_document, page_rows
+from catalog.reads.pagination import PageRequest, image_page, page_document
 from catalog.reads.representations import image_task_list, serialize_image
 from catalog.services import actions, image_data, imports, locations, tags
 from catalog.services import images as image_service
@@ -90,13 +89,7 @@ class ImageViewSet(CatalogViewSet):
     def list(self, request):
         policy.enforce(self.ctx, "get_images")
         page = PageRequest.from_query(request.GET)
-        candidates = policy.listed_images(
-            self.ctx,
-            member_status=page.member_status,
-            visibility=page.visibility,
-        )
-        images = ImageFilterSet(request.GET, queryset=candidates).qs
-        rows = page_rows(self.ctx, images, page)
+        rows = image_page(self.ctx, request.GET, page)
         return JsonResponse(page_document(request.GET, page, rows, self.ctx))
 
     @extend_schema(
