@@ -26,7 +26,7 @@ _MAKE_TOKEN = """
 from catalog.choices import Role
 from catalog.identity import services
 from catalog.identity.models import Project
-project = Project.objects.create(name="live")
+project, _ = Project.objects.get_or_create(name="live")  # a restart reuses it
 user, _ = services.ensure_user("live", "pw-live")
 services.assign_role(user, project, Role.MEMBER)
 raw, _ = services.issue_token(user, project, ttl=86400)
