@@ -4,8 +4,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from django.db.models.sql.compiler import SQLCompiler
 
 from catalog.models import Image
+from catalog.reads.pagination import FIRST_PAGES
 from tests.conftest import assert_status
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -431,3 +433,52 @@ def test_a_page_costs_the_same_queries_whatever_its_size(
         assert all(len(i["tags"]) == 2 and i["os_distro"] == "d" for i in document["images"])
     with django_assert_num_queries(5):
         assert len(listed(persona, f"?limit=25&marker={marker}")["images"]) == 25
+
+
+def _image_compilations(monkeypatch) -> list:
+    """Records every compilation of a query on the images table (the token lookup's are on
+    other tables)."""
+    compiled = []
+    original = SQLCompiler.as_sql
+
+    def as_sql(self, *args, **kwargs):
+        if self.query.model is Image:
+            compiled.append(self.query)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
+    return compiled
+
+
+def test_a_first_page_seen_before_runs_its_compiled_query_again(
+    alice, bob, catalog, monkeypatch, django_assert_num_queries
+):
+    FIRST_PAGES.clear()
+    compiled = _image_compilations(monkeypatch)
+    query = "?limit=3&tag=red&sort=name:asc"
+    first = listed(alice, query)
+    assert len(compiled) == 1
+    with django_assert_num_queries(4):  # token, roles, the page, properties and tags
+        again = listed(alice, query)
+    assert again == first and names(again) == ["a", "b"]
+    assert len(compiled) == 1  # not built nor compiled again
+    # Anything its SQL depends on is another query: the caller's project, a filter, the
+    # limit, the order; a page after a marker is always built.
+    assert ids(listed(bob, query)) == []
+    assert names(listed(alice, "?limit=3&tag=blue&sort=name:asc")) == ["b", "c"]
+    assert names(listed(alice, "?limit=1&tag=red&sort=name:asc")) == ["a"]
+    assert names(listed(alice, "?limit=3&tag=red&sort=name:desc")) == ["b", "a"]
+    assert len(compiled) == 5
+    assert names(listed(alice, f"?limit=3&tag=red&sort=name:asc&marker={catalog['a']}")) == ["b"]
+    assert names(listed(alice, f"?limit=3&tag=red&sort=name:asc&marker={catalog['a']}")) == ["b"]
+    assert len(compiled) > 6
+    # The data is read each time: a new image shows on the cached page.
+    make(alice, 9, name="a0", tags=["red"])
+    assert names(listed(alice, query)) == ["a", "a0", "b"]
+
+
+def test_a_bad_request_is_not_cached(alice, catalog):
+    FIRST_PAGES.clear()
+    for _ in range(2):
+        assert "non-numeric" in error_message(alice, "?size_min=x")
+    assert not FIRST_PAGES._entries
