@@ -22,7 +22,6 @@ class CompiledQuery:
     def __init__(self, queryset: QuerySet):
         query = queryset.query
         self.alias = queryset.db
-        self.query = query
         self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
         compiler = query.get_compiler(using=self.alias)
         try:
@@ -37,9 +36,14 @@ class CompiledQuery:
         if self.sql is None:
             return []
         connection = connections[self.alias]
-        # The converters of the connection that runs it (bound to its operations).
-        compiler = self.query.get_compiler(connection=connection)
-        converters = list(compiler.get_converters(self.fields).items())
+        # The converters of the connection that runs it (bound to its operations), as
+        # SQLCompiler.get_converters finds them; the query itself is not kept (its memory).
+        converters = []
+        for position, expression in enumerate(self.fields):
+            backend = connection.ops.get_db_converters(expression)
+            functions = backend + expression.get_db_converters(connection)
+            if functions:
+                converters.append((position, (functions, expression)))
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
             rows = cursor.fetchall()
