@@ -45,6 +45,22 @@ def _refuse_if_protected(namespace: MetadefNamespace, what: str, name: str) -> N
         raise Forbidden(f"Metadata definition {what} {name} is protected and cannot be deleted.")
 
 
+def _find_child(rows, name: str, lock: bool, not_found: str):
+    """A property, object or tag of a namespace by name (``rows``: the namespace's related
+    manager of that kind), locked for an update or delete when ``lock``."""
+    row = (rows.select_for_update() if lock else rows).filter(name=name).first()
+    if row is None:
+        raise NotFound(not_found)
+    return row
+
+
+def _delete_child(ctx: RequestContext, namespace: MetadefNamespace, row, what: str) -> None:
+    """Delete a property, object or tag (``what``) unless its namespace is protected."""
+    _refuse_if_protected(namespace, what, row.name)
+    events.metadef(ctx, f"metadef_{what}.delete", namespace, row)
+    row.delete()
+
+
 def _ensure_resource_type(name: str) -> MetadefResourceType:
     now = timezone.now()
     row, _ = MetadefResourceType.objects.get_or_create(
@@ -228,11 +244,7 @@ def list_properties(ctx: RequestContext, ns: str) -> list[MetadefProperty]:
 
 
 def _find_property(namespace: MetadefNamespace, name: str, *, lock=False) -> MetadefProperty:
-    rows = namespace.properties.select_for_update() if lock else namespace.properties
-    row = rows.filter(name=name).first()
-    if row is None:
-        raise NotFound(f"Could not find property {name}")
-    return row
+    return _find_child(namespace.properties, name, lock, f"Could not find property {name}")
 
 
 def get_property(
@@ -288,10 +300,7 @@ def update_property(ctx: RequestContext, ns: str, name: str, body) -> MetadefPro
 @transaction.atomic
 def delete_property(ctx: RequestContext, ns: str, name: str) -> None:
     namespace = namespace_for(ctx, ns, "remove_metadef_property", "get_metadef_property", lock=True)
-    row = _find_property(namespace, name, lock=True)
-    _refuse_if_protected(namespace, "property", name)
-    events.metadef(ctx, "metadef_property.delete", namespace, row)
-    row.delete()
+    _delete_child(ctx, namespace, _find_property(namespace, name, lock=True), "property")
 
 
 # --- Objects ------------------------------------------------------------------------------
@@ -307,11 +316,9 @@ def list_objects(ctx: RequestContext, ns: str) -> list[MetadefObject]:
 
 
 def _find_object(namespace: MetadefNamespace, name: str, *, lock=False) -> MetadefObject:
-    rows = namespace.defined_objects.select_for_update() if lock else namespace.defined_objects
-    row = rows.filter(name=name).first()
-    if row is None:
-        raise NotFound(f"Could not find metadata object {name}")
-    return row
+    return _find_child(
+        namespace.defined_objects, name, lock, f"Could not find metadata object {name}"
+    )
 
 
 def get_object(ctx: RequestContext, ns: str, name: str) -> MetadefObject:
@@ -352,10 +359,7 @@ def delete_object(ctx: RequestContext, ns: str, name: str) -> None:
     namespace = namespace_for(
         ctx, ns, "delete_metadef_object", "get_metadef_object", NS_NOT_FOUND, lock=True
     )
-    row = _find_object(namespace, name, lock=True)
-    _refuse_if_protected(namespace, "object", name)
-    events.metadef(ctx, "metadef_object.delete", namespace, row)
-    row.delete()
+    _delete_child(ctx, namespace, _find_object(namespace, name, lock=True), "object")
 
 
 # --- Tags ---------------------------------------------------------------------------------
@@ -386,11 +390,7 @@ def list_tags(
 
 
 def _find_tag(namespace: MetadefNamespace, name: str, *, lock=False) -> MetadefTag:
-    rows = namespace.tags.select_for_update() if lock else namespace.tags
-    row = rows.filter(name=name).first()
-    if row is None:
-        raise NotFound(f"Could not find metadata tag {name}")
-    return row
+    return _find_child(namespace.tags, name, lock, f"Could not find metadata tag {name}")
 
 
 def get_tag(ctx: RequestContext, ns: str, name: str) -> MetadefTag:
@@ -453,10 +453,7 @@ def update_tag(ctx: RequestContext, ns: str, name: str, body) -> MetadefTag:
 @transaction.atomic
 def delete_tag(ctx: RequestContext, ns: str, name: str) -> None:
     namespace = namespace_for(ctx, ns, "delete_metadef_tag", "get_metadef_tag", lock=True)
-    row = _find_tag(namespace, name, lock=True)
-    _refuse_if_protected(namespace, "tag", name)
-    events.metadef(ctx, "metadef_tag.delete", namespace, row)
-    row.delete()
+    _delete_child(ctx, namespace, _find_tag(namespace, name, lock=True), "tag")
 
 
 # --- Resource types -----------------------------------------------------------------------
