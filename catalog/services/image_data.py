@@ -34,7 +34,7 @@ from catalog.exceptions import (
 from catalog.models import Image, ImageLocation, Lease
 from catalog.reads import queries
 from catalog.services import cache, events, leases, quotas
-from catalog.services.images import lock_image_for, transition
+from catalog.services.images import back_to_queued, lock_image_for, transition
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +94,7 @@ def _restore_queued(image: Image, lease: Lease, writing_status: str = ImageStatu
                 return
             fresh = queries.lock_live_image(image.pk)
             if fresh is not None and fresh.status == writing_status:
-                transition(fresh, ImageStatus.QUEUED)
-                changes = {"status": [writing_status, ImageStatus.QUEUED]}
-                events.image(None, "image.update", fresh, changes=changes)
+                back_to_queued(fresh)
                 return
     except InvalidTransition:
         pass

@@ -143,6 +143,15 @@ def transition(image: Image, target: str, **changes) -> Image:
     return image
 
 
+def back_to_queued(image: Image) -> Image:
+    """A write or import that did not finish: its image queued again (size and hashes
+    cleared), recorded as Glance's ``image.update`` by the catalog itself."""
+    before = image.status
+    transition(image, ImageStatus.QUEUED)
+    events.image(None, "image.update", image, changes={"status": [before, image.status]})
+    return image
+
+
 def delete_image(ctx: RequestContext, image_id: str) -> None:
     """Soft-delete an image (protected images refused) and remove its data.
 

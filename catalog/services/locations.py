@@ -41,7 +41,7 @@ from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
 from catalog.services import events, leases, quotas
 from catalog.services import images as image_service
-from catalog.services.images import lock_image_for, transition
+from catalog.services.images import back_to_queued, lock_image_for, transition
 from catalog.services.imports import lock, task_record
 from catalog.services.imports.task_record import ImportFailed, ProjectBusy
 
@@ -235,13 +235,7 @@ def fail(record: Task, image: Image | None, message: str, *, lease: Lease | None
         fresh = queries.lock_live_image(image.pk) if image is not None else None
         if fresh is not None:
             if fresh.status == ImageStatus.IMPORTING:
-                transition(fresh, ImageStatus.QUEUED)
-                events.image(
-                    None,
-                    "image.update",
-                    fresh,
-                    changes={"status": [ImageStatus.IMPORTING, ImageStatus.QUEUED]},
-                )
+                back_to_queued(fresh)
             if lock.read_props(fresh).get(lock.LOCK_PROPERTY) == record.pk:
                 lock.set_props(fresh, **{lock.LOCK_PROPERTY: None})
         task_record.finish(record, Task.Status.FAILURE, message)

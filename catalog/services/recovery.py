@@ -40,8 +40,8 @@ from catalog.data import staging, stores
 from catalog.domain.locations import LOCATION_IMPORT
 from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
-from catalog.services import blobs, events, leases
-from catalog.services.images import transition
+from catalog.services import blobs, leases
+from catalog.services.images import back_to_queued
 from catalog.services.imports import recover_import
 from catalog.services.locations import recover_location_import
 
@@ -136,6 +136,5 @@ def _recover_write(lease: Lease) -> str | None:
             store.discard_unfinished(lease.image_id)
     if image is None or image.status != status:
         return None
-    transition(image, ImageStatus.QUEUED)
-    events.image(None, "image.update", image, changes={"status": [status, image.status]})
+    back_to_queued(image)
     return lease.kind

@@ -14,7 +14,7 @@ from catalog.exceptions import CatalogError
 from catalog.models import Image, ImageLocation, Lease, Task
 from catalog.reads import queries
 from catalog.services import events, image_data, leases, quotas
-from catalog.services.images import transition
+from catalog.services.images import back_to_queued, transition
 from catalog.services.imports import lock, steps, task_record
 from catalog.services.imports.task_record import ImportFailed, MiB
 
@@ -159,10 +159,7 @@ def fail(
         fresh = queries.lock_live_image(image.pk) if image is not None else None
         if fresh is not None:
             if fresh.status == ImageStatus.IMPORTING:
-                transition(fresh, ImageStatus.QUEUED)
-                events.image(
-                    None, "image.update", fresh, changes={"status": ["importing", "queued"]}
-                )
+                back_to_queued(fresh)
             if lock.read_props(fresh).get(lock.LOCK_PROPERTY) == task.pk:
                 lock.release(fresh, targets, targets)
         task_record.finish(task, Task.Status.FAILURE, message)
