@@ -106,9 +106,9 @@ def _shared(path) -> bool:
 
 def _node_local_stores() -> list[Warning]:
     found = []
-    # A per-node image cache (CATALOG_IMAGE_CACHE_DIR, when the cache is configured) is local
-    # by definition: a store inside it loses data whenever the cache is pruned.
-    cache_dir = getattr(settings, "CATALOG_IMAGE_CACHE_DIR", None)
+    # The node's image cache (CATALOG_IMAGE_CACHE_DIR) is local by definition: a store inside
+    # it loses data whenever the cache is pruned.
+    cache_dir = settings.CATALOG_IMAGE_CACHE_DIR
     for store in stores.all_stores().values():
         if store.kind != "file":
             continue
