@@ -5,6 +5,7 @@ bob (member of B), carol (reader of A), and anonymous (no token).
 """
 
 import json
+import os
 import secrets
 from pathlib import Path
 
@@ -212,3 +213,23 @@ def ceph(tmp_path_factory):
         )
     with ceph_cluster.ceph_cluster(tmp_path_factory.mktemp("ceph")) as cluster:
         yield cluster
+
+
+@pytest.fixture
+def sync_events(monkeypatch):
+    """The order of a write's durability steps: ``("fsync", path)`` and ``("replace",
+    target)`` as they happen (the calls still go through)."""
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(source, target):
+        events.append(("replace", str(target)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    return events

@@ -72,24 +72,16 @@ def close(response):
         request_finished.connect(close_old_connections)
 
 
-def test_the_data_is_durable_before_the_image_turns_active(alice, monkeypatch, image_store_dir):
-    events = []
-    real_fsync, real_replace, real_transition = os.fsync, os.replace, image_data.transition
-
-    def fsync(fd):
-        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
-        real_fsync(fd)
-
-    def replace(source, target):
-        events.append(("replace", str(target)))
-        real_replace(source, target)
+def test_the_data_is_durable_before_the_image_turns_active(
+    alice, monkeypatch, image_store_dir, sync_events
+):
+    events = sync_events
+    real_transition = image_data.transition
 
     def transition(image, target, **changes):
         events.append(("status", target))
         return real_transition(image, target, **changes)
 
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
     monkeypatch.setattr(image_data, "transition", transition)
     image_id = raw_image(alice)["id"]
     events.clear()

@@ -69,20 +69,8 @@ def test_buffered_writes_are_the_default_and_start_writeback_behind_the_writer(
     ]
 
 
-def test_commit_syncs_the_file_before_renaming_and_the_directory_after(tmp_path, monkeypatch):
-    events = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd):
-        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
-        real_fsync(fd)
-
-    def replace(source, target):
-        events.append(("replace", str(target)))
-        real_replace(source, target)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
+def test_commit_syncs_the_file_before_renaming_and_the_directory_after(tmp_path, sync_events):
+    events = sync_events
     store = FileStore("local", path=tmp_path)
     writer = store.begin("blob")
     writer.write(b"data")
